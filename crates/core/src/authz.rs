@@ -1,0 +1,338 @@
+//! The one place that answers "may this actor do this action on this object".
+//!
+//! Every handler asks `decide` before touching an object; the store never
+//! decides. Jurisdiction is a unit chain: an object belongs to a unit, and an
+//! actor scoped to a unit may act on objects at that unit or below it (its
+//! unit appears in the object's chain). Department staff act on objects of
+//! their own department.
+
+use crate::accounts::{Actor, Role, Scope};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Units, boundaries, point lookup: public information.
+    ReadTerritory,
+    ImportTerritory,
+    RetireUnit,
+    /// The staff directory, personal data masked.
+    ReadDirectory,
+    /// An unmasked phone number or other personal data (audited).
+    RevealPersonalData,
+    /// Create accounts, change roles, disable, issue tokens for others.
+    ManageUsers,
+    ReadAudit,
+    VerifyAudit,
+}
+
+impl Action {
+    pub const ALL: [Action; 8] = [
+        Action::ReadTerritory,
+        Action::ImportTerritory,
+        Action::RetireUnit,
+        Action::ReadDirectory,
+        Action::RevealPersonalData,
+        Action::ManageUsers,
+        Action::ReadAudit,
+        Action::VerifyAudit,
+    ];
+}
+
+/// What jurisdiction needs to know about the object acted on.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Target<'a> {
+    /// The object's unit followed by its ancestors up to the root. For a
+    /// department's object, the department's unit chain.
+    pub unit_chain: &'a [String],
+    /// The department the object belongs to, if any.
+    pub department: Option<&'a str>,
+    /// For an account: its own user id (people may see their own data).
+    pub owner: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error("sign in first")]
+    Unauthenticated,
+    #[error("your role may not do this")]
+    Role,
+    #[error("the object is outside your jurisdiction")]
+    Jurisdiction,
+}
+
+/// Whether the object lies within the actor's unit or department.
+pub fn within_jurisdiction(actor: &Actor, target: &Target<'_>) -> bool {
+    match &actor.scope {
+        Scope::Unit(unit) => target.unit_chain.iter().any(|c| c == unit),
+        Scope::Department(dept) => target.department == Some(dept.as_str()),
+        Scope::None => false,
+    }
+}
+
+pub fn is_staff(role: Role) -> bool {
+    role != Role::Resident
+}
+
+/// The decision. `actor` is `None` for an anonymous request.
+pub fn decide(actor: Option<&Actor>, action: Action, target: &Target<'_>) -> Result<(), Denied> {
+    if action == Action::ReadTerritory {
+        return Ok(());
+    }
+    let actor = actor.ok_or(Denied::Unauthenticated)?;
+    let own_record = target.owner == Some(actor.user_id);
+    let role_ok = match action {
+        Action::ReadTerritory => true,
+        Action::ImportTerritory | Action::RetireUnit | Action::ManageUsers => {
+            actor.role == Role::Admin
+        }
+        Action::ReadDirectory => is_staff(actor.role),
+        Action::RevealPersonalData => own_record || actor.role == Role::Admin,
+        Action::ReadAudit => actor.role == Role::Auditor,
+        Action::VerifyAudit => matches!(actor.role, Role::Auditor | Role::Admin),
+    };
+    if !role_ok {
+        return Err(Denied::Role);
+    }
+    if own_record && matches!(action, Action::RevealPersonalData | Action::ReadDirectory) {
+        return Ok(());
+    }
+    if within_jurisdiction(actor, target) {
+        Ok(())
+    } else {
+        Err(Denied::Jurisdiction)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    //! Table-driven: every role × relation × action, against a literal table
+    //! of what is allowed. Anything not in the table must be denied.
+
+    use super::*;
+    use crate::territory::{Level, Territory, Unit};
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    enum Relation {
+        Own,
+        Child,
+        Sibling,
+        Parent,
+        OtherDistrict,
+    }
+    use Relation::*;
+    const RELATIONS: [Relation; 5] = [Own, Child, Sibling, Parent, OtherDistrict];
+
+    /// (action, role, relations allowed as "OCSPX": Own, Child, Sibling,
+    /// Parent, other district; '.' = denied). Roles not listed for an action
+    /// are denied everything except ReadTerritory.
+    const ALLOWED: &[(Action, Role, &str)] = &[
+        (Action::ImportTerritory, Role::Admin, "OC..."),
+        (Action::RetireUnit, Role::Admin, "OC..."),
+        (Action::ManageUsers, Role::Admin, "OC..."),
+        (Action::RevealPersonalData, Role::Admin, "OC..."),
+        (Action::ReadAudit, Role::Auditor, "OC..."),
+        (Action::VerifyAudit, Role::Auditor, "OC..."),
+        (Action::VerifyAudit, Role::Admin, "OC..."),
+        (Action::ReadDirectory, Role::HotlineOperator, "OC..."),
+        (Action::ReadDirectory, Role::GridWorker, "O...."),
+        (Action::ReadDirectory, Role::CommunityStaff, "OC..."),
+        (Action::ReadDirectory, Role::StreetStaff, "OC..."),
+        (Action::ReadDirectory, Role::DistrictStaff, "OC..."),
+        (Action::ReadDirectory, Role::DepartmentStaff, "O...."),
+        (Action::ReadDirectory, Role::CitySupervisor, "OC..."),
+        (Action::ReadDirectory, Role::Mediator, "OC..."),
+        (Action::ReadDirectory, Role::Counsellor, "OC..."),
+        (Action::ReadDirectory, Role::Auditor, "OC..."),
+        (Action::ReadDirectory, Role::Admin, "OC..."),
+    ];
+
+    fn expected(action: Action, role: Role, rel: Relation) -> bool {
+        if action == Action::ReadTerritory {
+            return true;
+        }
+        let slot = RELATIONS.iter().position(|r| *r == rel).unwrap();
+        ALLOWED
+            .iter()
+            .filter(|(a, r, _)| *a == action && *r == role)
+            .any(|(_, _, rels)| rels.as_bytes()[slot] != b'.')
+    }
+
+    fn territory() -> Territory {
+        let u = |code: &str, level, parent: Option<&str>| Unit {
+            code: code.into(),
+            name: code.into(),
+            name_en: code.into(),
+            level,
+            parent: parent.map(Into::into),
+            boundary: None,
+            label: None,
+            households: None,
+            retired: false,
+        };
+        Territory::new(vec![
+            u("C", Level::City, None),
+            u("D1", Level::District, Some("C")),
+            u("D2", Level::District, Some("C")),
+            u("S1", Level::Street, Some("D1")),
+            u("S2", Level::Street, Some("D1")),
+            u("S3", Level::Street, Some("D2")),
+            u("K1", Level::Community, Some("S1")),
+            u("K2", Level::Community, Some("S1")),
+            u("K3", Level::Community, Some("S3")),
+            u("G1", Level::Grid, Some("K1")),
+            u("G2", Level::Grid, Some("K1")),
+            u("G3", Level::Grid, Some("K3")),
+            u("G11", Level::Grid, Some("K1")),
+        ])
+        .unwrap()
+    }
+
+    /// Where an actor of this role sits in the test territory.
+    fn home(role: Role) -> Scope {
+        match role {
+            Role::Resident => Scope::None,
+            Role::GridWorker => Scope::Unit("G1".into()),
+            Role::CommunityStaff => Scope::Unit("K1".into()),
+            Role::StreetStaff => Scope::Unit("S1".into()),
+            Role::DistrictStaff => Scope::Unit("D1".into()),
+            Role::CitySupervisor => Scope::Unit("C".into()),
+            Role::DepartmentStaff => Scope::Department("D1-HS".into()),
+            // Roles that may sit anywhere: a street, so all relations exist.
+            _ => Scope::Unit("S1".into()),
+        }
+    }
+
+    /// (unit chain, department) of an object in `rel` to `home`, if one exists.
+    fn object(t: &Territory, home: &Scope, rel: Relation) -> Option<(Vec<String>, Option<String>)> {
+        match home {
+            Scope::Department(_) => {
+                // Department objects: own department at D1; a sibling
+                // department at D1; the parent (city) department; the same
+                // kind in another district. No child department exists.
+                let (unit, dept) = match rel {
+                    Own => ("D1", "D1-HS"),
+                    Sibling => ("D1", "D1-UM"),
+                    Parent => ("C", "C-HS"),
+                    OtherDistrict => ("D2", "D2-HS"),
+                    Child => return None,
+                };
+                Some((t.chain(unit), Some(dept.into())))
+            }
+            Scope::Unit(code) => {
+                let unit = t.get(code).unwrap();
+                let pick = match rel {
+                    Own => Some(code.clone()),
+                    Child => t.children(code).next().map(|u| u.code.clone()),
+                    Sibling => unit.parent.as_deref().and_then(|p| {
+                        t.children(p)
+                            .find(|u| u.code != *code)
+                            .map(|u| u.code.clone())
+                    }),
+                    Parent => unit.parent.clone(),
+                    OtherDistrict => {
+                        if unit.level == Level::City {
+                            None
+                        } else {
+                            t.units()
+                                .iter()
+                                .find(|u| u.level == unit.level && t.is_within(&u.code, "D2"))
+                                .map(|u| u.code.clone())
+                        }
+                    }
+                };
+                pick.map(|c| (t.chain(&c), None))
+            }
+            // Residents have no jurisdiction; any unit will do.
+            Scope::None => {
+                let unit = match rel {
+                    Own => "G1",
+                    Child => "G2",
+                    Sibling => "K2",
+                    Parent => "S1",
+                    OtherDistrict => "G3",
+                };
+                Some((t.chain(unit), None))
+            }
+        }
+    }
+
+    #[test]
+    fn every_role_relation_action_matches_the_table() {
+        let t = territory();
+        let mut checked = 0;
+        for role in Role::ALL {
+            let actor = Actor {
+                user_id: 1,
+                username: "a".into(),
+                role,
+                scope: home(role),
+            };
+            for rel in RELATIONS {
+                let Some((chain, dept)) = object(&t, &actor.scope, rel) else {
+                    continue;
+                };
+                for action in Action::ALL {
+                    let target = Target {
+                        unit_chain: &chain,
+                        department: dept.as_deref(),
+                        owner: Some(99),
+                    };
+                    let got = decide(Some(&actor), action, &target).is_ok();
+                    assert_eq!(
+                        got,
+                        expected(action, role, rel),
+                        "{role:?} {action:?} on {rel:?} ({chain:?}, {dept:?})"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        // 12 roles × up to 5 relations × 8 actions, minus inapplicable ones.
+        assert!(checked > 400, "only {checked} combinations checked");
+    }
+
+    #[test]
+    fn anonymous_may_only_read_the_territory() {
+        let chain = vec!["C".to_string()];
+        let target = Target {
+            unit_chain: &chain,
+            ..Target::default()
+        };
+        for action in Action::ALL {
+            let got = decide(None, action, &target);
+            if action == Action::ReadTerritory {
+                assert_eq!(got, Ok(()));
+            } else {
+                assert_eq!(got, Err(Denied::Unauthenticated));
+            }
+        }
+    }
+
+    #[test]
+    fn people_may_see_their_own_personal_data_and_nothing_more() {
+        let chain = vec!["G3".to_string()];
+        for role in Role::ALL {
+            let actor = Actor {
+                user_id: 7,
+                username: "me".into(),
+                role,
+                scope: home(role),
+            };
+            let mine = Target {
+                unit_chain: &chain,
+                department: None,
+                owner: Some(7),
+            };
+            assert_eq!(
+                decide(Some(&actor), Action::RevealPersonalData, &mine),
+                Ok(())
+            );
+            // Owning a record grants no management rights.
+            assert_eq!(
+                decide(Some(&actor), Action::ManageUsers, &mine).is_ok(),
+                false,
+                "{role:?}"
+            );
+        }
+    }
+}

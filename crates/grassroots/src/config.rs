@@ -1,0 +1,191 @@
+//! Typed configuration: every setting is a flag with an environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "grassroots",
+    version,
+    about = "Grassroots: grassroots social governance platform (基层治理平台)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Log filter (tracing EnvFilter syntax), e.g. `info,grassroots=debug`.
+    #[arg(long, global = true, env = "GRASSROOTS_LOG", default_value = "info")]
+    pub log: String,
+    /// Log as JSON lines instead of human-readable text.
+    #[arg(long, global = true, env = "GRASSROOTS_LOG_JSON")]
+    pub log_json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Create (or reuse) a demo database of the city of Daqing, print the
+    /// demo logins and run the server.
+    Demo(DemoArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DbArgs),
+    /// Manage the territory (units and grids).
+    #[command(subcommand)]
+    Territory(TerritoryCommand),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Inspect the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Clone, Args)]
+pub struct DbArgs {
+    /// `sqlite://PATH` (created when missing), a bare file path, or
+    /// `postgres://USER:PASSWORD@HOST:PORT/DB`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://grassroots.db")]
+    pub database_url: String,
+    /// Maximum connections in the pool.
+    #[arg(long, env = "GRASSROOTS_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+}
+
+impl std::fmt::Debug for DbArgs {
+    /// The URL may hold a password: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbArgs")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("db_max_connections", &self.db_max_connections)
+            .finish()
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((creds, host)) => match creds.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Address to listen on.
+    #[arg(long, env = "GRASSROOTS_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Mark session cookies Secure (serve over TLS or behind a TLS proxy).
+    #[arg(long, env = "GRASSROOTS_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// Session lifetime in hours.
+    #[arg(long, env = "GRASSROOTS_SESSION_HOURS", default_value_t = 12)]
+    pub session_hours: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    /// Seed of the deterministic demo generator.
+    #[arg(long, env = "GRASSROOTS_DEMO_SEED", default_value_t = 2012)]
+    pub seed: u64,
+    /// Size: 1.0 ≈ 1,500 grids; larger for load tests.
+    #[arg(long, env = "GRASSROOTS_DEMO_SCALE", default_value_t = 1.0)]
+    pub scale: f64,
+    /// Create the demo database and exit without serving.
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TerritoryCommand {
+    /// Import units from a GeoJSON FeatureCollection, all or nothing.
+    ///
+    /// Feature properties: code, name, name_en, level, parent_code, label,
+    /// households. Adapt other files with --map FIELD=PROPERTY (`@id` is
+    /// the feature id) and --set FIELD=VALUE.
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The GeoJSON file.
+        file: PathBuf,
+        /// Take FIELD from PROPERTY, e.g. `--map code=@id --map label=cp`.
+        #[arg(long = "map", value_name = "FIELD=PROPERTY")]
+        map: Vec<String>,
+        /// Give FIELD the same VALUE for every feature, e.g. `--set level=district`.
+        #[arg(long = "set", value_name = "FIELD=VALUE")]
+        set: Vec<String>,
+        /// Validate only; import nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Print where a point falls.
+    Lookup {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, allow_negative_numbers = true)]
+        lon: f64,
+        #[arg(long, allow_negative_numbers = true)]
+        lat: f64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is read from GRASSROOTS_PASSWORD or,
+    /// with --password-stdin, from the first line of standard input.
+    Add {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+        /// Display name (e.g. 王芳).
+        #[arg(long)]
+        name: String,
+        /// One of: resident, hotline_operator, grid_worker, community_staff,
+        /// street_staff, district_staff, department_staff, city_supervisor,
+        /// mediator, counsellor, auditor, admin.
+        #[arg(long)]
+        role: String,
+        /// The unit the account acts within.
+        #[arg(long)]
+        unit: Option<String>,
+        /// The department the account acts within (department_staff).
+        #[arg(long)]
+        department: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long, env = "GRASSROOTS_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Issue an API token for a machine client acting as USERNAME.
+    Token {
+        #[command(flatten)]
+        db: DbArgs,
+        username: String,
+        /// What the token is for.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain; exit 0 when intact, 1 naming the first bad event.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}

@@ -1,0 +1,167 @@
+use axum::extract::{Path, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::{Json, Router, routing::get, routing::post};
+use grassroots_core::ErrorCode;
+use grassroots_core::authz::{self, Action};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::extract::{Body, parse_id};
+use super::users::user_view;
+use crate::auth::{self, Caller, SESSION_COOKIE};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/auth/login", post(login))
+        .route("/api/v1/auth/logout", post(logout))
+        .route("/api/v1/auth/me", get(me))
+        .route("/api/v1/auth/tokens", post(create_token))
+        .route("/api/v1/auth/tokens/{id}/revoke", post(revoke_token))
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+fn client_addr(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().to_owned())
+}
+
+async fn login(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Body(req): Body<LoginRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let username = req.username.trim().to_owned();
+    if username.is_empty() {
+        return Err(ApiError::invalid("username", "required"));
+    }
+    if req.password.is_empty() {
+        return Err(ApiError::invalid("password", "required"));
+    }
+    let mut keys = vec![format!("u:{username}")];
+    if let Some(addr) = client_addr(&headers) {
+        keys.push(format!("a:{addr}"));
+    }
+    if state.throttle.blocked(&keys) {
+        return Err(ApiError::new(ErrorCode::RateLimited));
+    }
+    let found = state.store.user_for_login(&username).await?;
+    let hash = found.as_ref().and_then(|u| u.password_hash.clone());
+    let ok = auth::verify_password(hash, req.password).await?
+        && found.as_ref().is_some_and(|u| u.password_hash.is_some());
+    let Some(found) = found.filter(|_| ok) else {
+        state.throttle.fail(&keys);
+        return Err(ApiError::new(ErrorCode::LoginFailed));
+    };
+    state.throttle.clear(&keys);
+    if found.user.disabled {
+        return Err(ApiError::new(ErrorCode::AccountDisabled));
+    }
+    let secret = auth::new_secret();
+    let ttl = state.config.session_ttl;
+    let now = state.now_micros();
+    let expires = now + i64::try_from(ttl.as_micros()).unwrap_or(i64::MAX / 2);
+    let ctx = grassroots_store::Ctx::for_actor(&found.user.actor(), now)
+        .with_request_id(caller.request_id.clone());
+    state
+        .store
+        .create_session(&ctx, found.user.id, &auth::secret_hash(&secret), expires)
+        .await?;
+    let mut cookie = format!(
+        "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+        ttl.as_secs()
+    );
+    if state.config.secure_cookies {
+        cookie.push_str("; Secure");
+    }
+    let cookie = HeaderValue::from_str(&cookie).map_err(ApiError::internal)?;
+    let body = json!({ "user": user_view(&found.user, false), "expires_at_micros": expires });
+    Ok(([(SET_COOKIE, cookie)], Json(body)))
+}
+
+async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<impl IntoResponse> {
+    if let Some(secret) = &caller.session_secret {
+        state
+            .store
+            .end_session(&caller.ctx(&state), &auth::secret_hash(secret))
+            .await?;
+    }
+    let expired =
+        HeaderValue::from_static("gr_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    Ok(([(SET_COOKIE, expired)], StatusCode::NO_CONTENT))
+}
+
+async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+    let actor = caller.require()?;
+    let user = state.store.user(actor.user_id).await?;
+    Ok(Json(json!({ "user": user_view(&user, false) })))
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenRequest {
+    name: String,
+}
+
+/// An API token for the caller's own account (machine clients). The secret
+/// is shown once; only its hash is kept.
+async fn create_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(req): Body<TokenRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let actor = caller.require()?;
+    let name = req.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::invalid(
+            "name",
+            "a name of 1 to 100 characters is required",
+        ));
+    }
+    let secret = auth::new_secret();
+    let id = state
+        .store
+        .create_api_token(
+            &caller.ctx(&state),
+            actor.user_id,
+            name,
+            &auth::secret_hash(&secret),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": id, "name": name, "token": secret })),
+    ))
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let actor = caller.require()?;
+    let id = parse_id(&id)?;
+    let owner = state.store.api_token_owner(id).await?;
+    // Your own token, or an admin managing the owner's account.
+    if owner != actor.user_id {
+        let user = state.store.user(owner).await?;
+        let place = super::users::placement(&state, &user).await?;
+        authz::decide(Some(actor), Action::ManageUsers, &place.target())?;
+    }
+    state
+        .store
+        .revoke_api_token(&caller.ctx(&state), id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,104 @@
+//! Extractors whose rejections are JSON errors with stable codes (axum's own
+//! reject with plain text).
+
+use std::collections::HashMap;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use grassroots_core::ErrorCode;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// A JSON body; a parse failure is `malformed_request` with serde's detail.
+#[derive(Debug)]
+pub struct Body<T>(pub T);
+
+impl<S, T> FromRequest<S> for Body<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Body(v)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(r: JsonRejection) -> ApiError {
+    ApiError::with_detail(ErrorCode::MalformedRequest, r.body_text())
+}
+
+/// Query parameters as a map; empty values count as absent.
+#[derive(Debug, Default)]
+pub struct Params(pub HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Query(map) =
+            axum::extract::Query::<HashMap<String, String>>::from_request_parts(parts, state)
+                .await
+                .map_err(|r| ApiError::with_detail(ErrorCode::MalformedRequest, r.body_text()))?;
+        Ok(Params(
+            map.into_iter()
+                .filter(|(_, v)| !v.trim().is_empty())
+                .collect(),
+        ))
+    }
+}
+
+impl Params {
+    pub fn text(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(|s| s.trim())
+    }
+
+    pub fn required_f64(&self, key: &str) -> Result<f64, ApiError> {
+        let raw = self
+            .text(key)
+            .ok_or_else(|| ApiError::invalid(key, "required"))?;
+        raw.parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| ApiError::invalid(key, format!("not a number: {raw}")))
+    }
+
+    pub fn i64_or(
+        &self,
+        key: &str,
+        default: i64,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Result<i64, ApiError> {
+        match self.text(key) {
+            None => Ok(default),
+            Some(raw) => raw
+                .parse::<i64>()
+                .ok()
+                .filter(|v| range.contains(v))
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        key,
+                        format!(
+                            "must be an integer from {} to {}",
+                            range.start(),
+                            range.end()
+                        ),
+                    )
+                }),
+        }
+    }
+}
+
+/// A numeric id from the path, with a JSON error for anything else.
+pub fn parse_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound))
+}

@@ -1,0 +1,21 @@
+//! The JSON API under `/api/v1`, one module per capability.
+
+mod audit;
+mod auth;
+pub mod extract;
+mod health;
+mod territory;
+pub mod users;
+
+use axum::Router;
+
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(health::routes())
+        .merge(territory::routes())
+        .merge(auth::routes())
+        .merge(users::routes())
+        .merge(audit::routes())
+}

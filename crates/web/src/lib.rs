@@ -1,0 +1,136 @@
+//! The HTTP edge of Grassroots: `app()` builds the router (tested with
+//! `tower::ServiceExt::oneshot`), `serve()` binds it and shuts down
+//! gracefully. Handlers authenticate (`auth::Caller`), ask
+//! `grassroots_core::authz::decide`, call the store, and map errors once
+//! (`error::ApiError`).
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod ops;
+mod state;
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use grassroots_core::ErrorCode;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::{ApiError, ApiResult};
+pub use state::{AppState, WebConfig, load_atlas};
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application as a `Router`, ready for `oneshot` or `serve`.
+pub fn app(state: AppState) -> Router {
+    api::routes()
+        .fallback(|| async { ApiError::new(ErrorCode::NotFound) })
+        .method_not_allowed_fallback(|| async {
+            ApiError::with_detail(ErrorCode::MalformedRequest, "method not allowed")
+        })
+        .with_state(state)
+        .layer(middleware::from_fn(localize))
+        .layer(CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                tracing::error!("handler panicked");
+                ApiError::new(ErrorCode::Internal).into_response()
+            },
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(60),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// Render an `ApiError` response's body in the request's language, with
+/// the request id so a user can quote it to an admin.
+async fn localize(req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let lang = auth::request_lang(&parts);
+    let request_id = auth::request_id(&parts);
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+    if let Some(err) = response.extensions_mut().remove::<ApiError>() {
+        let status = response.status();
+        let body = err.body(i18n::catalogue(), lang, request_id.as_deref());
+        let mut fresh = (status, axum::Json(body)).into_response();
+        for (k, v) in response.headers() {
+            if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+                fresh.headers_mut().insert(k.clone(), v.clone());
+            }
+        }
+        fresh.headers_mut().insert(
+            header::CONTENT_LANGUAGE,
+            HeaderValue::from_static(lang.tag()),
+        );
+        return fresh;
+    }
+    response
+}
+
+/// Serve until `shutdown` resolves, then finish in-flight requests.
+/// Also keeps the territory fresh when another server changes it.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let refresher = tokio::spawn(refresh_territory(state.clone()));
+    let result = axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    refresher.abort();
+    result
+}
+
+/// Poll a cheap fingerprint of the units table; rebuild the atlas on change.
+async fn refresh_territory(state: AppState) {
+    let mut last = state.store.territory_fingerprint().await.ok();
+    loop {
+        state::pause(Duration::from_secs(10)).await;
+        match state.store.territory_fingerprint().await {
+            Ok(now) if Some(&now) != last.as_ref() => {
+                if let Err(e) = state.reload_atlas().await {
+                    tracing::warn!(error = ?e, "territory reload failed");
+                    continue;
+                }
+                tracing::info!("territory changed; lookup index rebuilt");
+                last = Some(now);
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "territory fingerprint failed"),
+        }
+    }
+}

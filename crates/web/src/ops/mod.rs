@@ -1,0 +1,4 @@
+//! Operations shared by the HTTP handlers and the CLI: the domain decides,
+//! the store persists, in one place so the two edges cannot drift apart.
+
+pub mod territory;
