@@ -126,8 +126,25 @@ impl Store {
     /// writers on its file lock.
     pub async fn migrate(&self) -> Result<()> {
         match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATOR.run(&self.pool).await?,
             Backend::Postgres => POSTGRES_MIGRATOR.run(&self.pool).await?,
+            Backend::Sqlite => {
+                // sqlx has no migration lock for SQLite: two processes may
+                // both see a migration as pending. Each runs in its own
+                // transaction, so the loser rolls back whole; looking again
+                // then finds it applied. A real failure fails every attempt.
+                let mut attempt = 0;
+                loop {
+                    match SQLITE_MIGRATOR.run(&self.pool).await {
+                        Ok(()) => break,
+                        Err(e) if attempt < 5 => {
+                            attempt += 1;
+                            tracing::info!(error = %e, attempt, "migration raced another process; retrying");
+                            tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
         }
         Ok(())
     }

@@ -38,6 +38,7 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async {
             ApiError::with_detail(ErrorCode::MalformedRequest, "method not allowed")
         })
+        .layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .with_state(state)
         .layer(middleware::from_fn(localize))
         .layer(CatchPanicLayer::custom(
@@ -73,6 +74,21 @@ pub fn app(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// Authenticate every request up front, so a dead token is refused even on
+/// public endpoints; handlers then reuse the `Caller` from the extensions.
+async fn authenticate(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    use axum::extract::FromRequestParts as _;
+    let (mut parts, body) = req.into_parts();
+    if let Err(e) = auth::Caller::from_request_parts(&mut parts, &state).await {
+        return e.into_response();
+    }
+    next.run(Request::from_parts(parts, body)).await
 }
 
 /// Render an `ApiError` response's body in the request's language, with
