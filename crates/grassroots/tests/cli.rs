@@ -20,7 +20,11 @@ fn grassroots(args: &[&str], db: &str) -> Output {
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 /// A running server and the address it printed.
@@ -49,7 +53,9 @@ impl Server {
                 }
             }
         });
-        let addr = rx.recv_timeout(Duration::from_secs(120)).expect("server did not start");
+        let addr = rx
+            .recv_timeout(Duration::from_secs(120))
+            .expect("server did not start");
         Server { child, addr }
     }
 
@@ -99,7 +105,11 @@ fn three_servers_at_once(db: &str) {
     }
     let out = grassroots(&["migrate"], db);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("1 applied of 1 known"), "{}", text(&out));
+    assert!(
+        text(&out).contains("1 applied of 1 known"),
+        "{}",
+        text(&out)
+    );
     for s in servers {
         s.stop();
     }
@@ -108,7 +118,12 @@ fn three_servers_at_once(db: &str) {
 mod reqwest {
     /// A tiny blocking client over `reqwest`'s async one.
     pub fn blocking_client() -> Client {
-        Client(tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap())
+        Client(
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap(),
+        )
     }
     pub struct Client(tokio::runtime::Runtime);
     pub struct Sent {
@@ -130,9 +145,6 @@ mod reqwest {
         }
     }
     impl Builder<'_> {
-        pub fn header(self, k: &str, v: &str) -> Self {
-            Builder(self.0, self.1.header(k, v))
-        }
         pub fn send(self) -> Result<Sent, ::reqwest::Error> {
             self.0.0.block_on(async move {
                 let r = self.1.send().await?;
@@ -152,7 +164,9 @@ fn three_servers_start_at_once_on_one_sqlite_file() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_servers_start_at_once_on_one_postgres() {
     let Some(db) = pg().await else { return };
-    tokio::task::spawn_blocking(move || three_servers_at_once(&db)).await.unwrap();
+    tokio::task::spawn_blocking(move || three_servers_at_once(&db))
+        .await
+        .unwrap();
 }
 
 #[test]
@@ -190,14 +204,28 @@ fn import_and_verify(db: &str) {
     let city = write(&dir, "city.geojson", CITY);
     let out = grassroots(&["territory", "import", &city], db);
     assert!(out.status.success(), "{}", text(&out));
-    let districts = concat!(env!("CARGO_MANIFEST_DIR"), "/../core/data/daqing-districts.geojson");
-    let mapping = ["--map", "code=@id", "--map", "label=cp", "--set", "level=district", "--set", "parent_code=2306"];
+    let districts = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../core/data/daqing-districts.geojson"
+    );
+    let mapping = [
+        "--map",
+        "code=@id",
+        "--map",
+        "label=cp",
+        "--set",
+        "level=district",
+        "--set",
+        "parent_code=2306",
+    ];
 
     // Swapped coordinates: rejected, naming the feature, nothing imported.
     let swapped = std::fs::read_to_string(districts).unwrap();
     let value: serde_json::Value = serde_json::from_str(&swapped).unwrap();
     let mut bad = value.clone();
-    let ring = bad["features"][3]["geometry"]["coordinates"][0].as_array_mut().unwrap();
+    let ring = bad["features"][3]["geometry"]["coordinates"][0]
+        .as_array_mut()
+        .unwrap();
     for p in ring.iter_mut() {
         let pair = p.as_array_mut().unwrap();
         pair.swap(0, 1);
@@ -212,7 +240,11 @@ fn import_and_verify(db: &str) {
     args.extend(mapping);
     let out = grassroots(&args, db);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("would import 9 units"), "{}", text(&out));
+    assert!(
+        text(&out).contains("would import 9 units"),
+        "{}",
+        text(&out)
+    );
 
     let mut args = vec!["territory", "import", districts];
     args.extend(mapping);
@@ -221,19 +253,57 @@ fn import_and_verify(db: &str) {
     assert!(text(&out).contains("imported 9 units"), "{}", text(&out));
 
     // The label point of 萨尔图区 lies in it.
-    let out = grassroots(&["territory", "lookup", "--lon", "125.135591", "--lat", "46.629092"], db);
+    let out = grassroots(
+        &[
+            "territory",
+            "lookup",
+            "--lon",
+            "125.135591",
+            "--lat",
+            "46.629092",
+        ],
+        db,
+    );
     assert!(text(&out).contains("230602 萨尔图区"), "{}", text(&out));
-    let out = grassroots(&["territory", "lookup", "--lon", "116.4", "--lat", "39.9"], db);
+    let out = grassroots(
+        &["territory", "lookup", "--lon", "116.4", "--lat", "39.9"],
+        db,
+    );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 
     let out = Command::new(BIN)
-        .args(["user", "add", "--username", "ops", "--name", "赵磊", "--role", "admin", "--unit", "2306"])
+        .args([
+            "user",
+            "add",
+            "--username",
+            "ops",
+            "--name",
+            "赵磊",
+            "--role",
+            "admin",
+            "--unit",
+            "2306",
+        ])
         .env("DATABASE_URL", db)
         .env("GRASSROOTS_PASSWORD", "a-long-password")
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
-    let out = grassroots(&["user", "add", "--username", "bad", "--name", "x", "--role", "grid_worker", "--unit", "2306"], db);
+    let out = grassroots(
+        &[
+            "user",
+            "add",
+            "--username",
+            "bad",
+            "--name",
+            "x",
+            "--role",
+            "grid_worker",
+            "--unit",
+            "2306",
+        ],
+        db,
+    );
     assert!(!out.status.success());
     assert!(text(&out).contains("unit"), "{}", text(&out));
     let out = grassroots(&["user", "token", "ops", "--name", "ci"], db);
@@ -262,7 +332,9 @@ async fn tamper(db: &str) {
 
 async fn import_verify_tamper(db: String) {
     let d = db.clone();
-    tokio::task::spawn_blocking(move || import_and_verify(&d)).await.unwrap();
+    tokio::task::spawn_blocking(move || import_and_verify(&d))
+        .await
+        .unwrap();
     tamper(&db).await;
     let out = grassroots(&["audit", "verify"], &db);
     assert!(!out.status.success());
@@ -285,24 +357,49 @@ fn demo_then_reuse(db: &str) {
     assert!(out.status.success(), "{}", text(&out));
     let first = text(&out);
     assert!(first.contains("Demo city created"), "{first}");
-    for login in ["admin", "auditor", "grid", "resident", "department", "supervisor"] {
-        assert!(first.contains(&format!("  {login} ")), "{login} missing in {first}");
+    for login in [
+        "admin",
+        "auditor",
+        "grid",
+        "resident",
+        "department",
+        "supervisor",
+    ] {
+        assert!(
+            first.contains(&format!("  {login} ")),
+            "{login} missing in {first}"
+        );
     }
     let server = Server::start(&["demo"], db);
     let client = reqwest::blocking_client();
     let login = client
-        .post(server.url("/api/v1/auth/login"), serde_json::json!({"username": "admin", "password": "grassroots-demo"}))
+        .post(
+            server.url("/api/v1/auth/login"),
+            serde_json::json!({"username": "admin", "password": "grassroots-demo"}),
+        )
         .send()
         .unwrap();
     assert_eq!(login.status(), 200, "{}", login.body);
-    let r = client.get(server.url("/api/v1/territory/lookup?lon=125.135591&lat=46.629092")).send().unwrap();
+    let r = client
+        .get(server.url("/api/v1/territory/lookup?lon=125.135591&lat=46.629092"))
+        .send()
+        .unwrap();
     assert_eq!(r.status(), 200, "{}", r.body);
     assert_eq!(r.body["unit"]["level"], "grid");
-    let codes: Vec<&str> = r.body["ancestors"].as_array().unwrap().iter().map(|a| a["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> = r.body["ancestors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["code"].as_str().unwrap())
+        .collect();
     assert!(codes.ends_with(&["230602", "2306"]), "{codes:?}");
     server.stop();
     let out = grassroots(&["demo", "--no-serve"], db);
-    assert!(text(&out).contains("Reusing the demo city"), "{}", text(&out));
+    assert!(
+        text(&out).contains("Reusing the demo city"),
+        "{}",
+        text(&out)
+    );
     let out = grassroots(&["audit", "verify"], db);
     assert!(out.status.success(), "{}", text(&out));
 }
@@ -315,5 +412,7 @@ fn demo_is_created_once_and_reused_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_is_created_once_and_reused_on_postgres() {
     let Some(db) = pg().await else { return };
-    tokio::task::spawn_blocking(move || demo_then_reuse(&db)).await.unwrap();
+    tokio::task::spawn_blocking(move || demo_then_reuse(&db))
+        .await
+        .unwrap();
 }

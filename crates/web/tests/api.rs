@@ -58,7 +58,9 @@ on_both!(
 const PASSWORD: &str = "password-123";
 
 fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
-    MultiPolygon(vec![polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1), (x: x0, y: y0)]])
+    MultiPolygon(vec![
+        polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1), (x: x0, y: y0)],
+    ])
 }
 
 fn unit(code: &str, level: Level, parent: Option<&str>, b: Option<MultiPolygon<f64>>) -> Unit {
@@ -79,14 +81,54 @@ fn unit(code: &str, level: Level, parent: Option<&str>, b: Option<MultiPolygon<f
 fn territory() -> Vec<Unit> {
     vec![
         unit("C", Level::City, None, None),
-        unit("D1", Level::District, Some("C"), Some(rect(125.0, 46.5, 125.1, 46.6))),
-        unit("D2", Level::District, Some("C"), Some(rect(125.1, 46.5, 125.2, 46.6))),
-        unit("S1", Level::Street, Some("D1"), Some(rect(125.0, 46.5, 125.05, 46.6))),
-        unit("S2", Level::Street, Some("D1"), Some(rect(125.05, 46.5, 125.1, 46.6))),
-        unit("S3", Level::Street, Some("D2"), Some(rect(125.1, 46.5, 125.2, 46.6))),
-        unit("K1", Level::Community, Some("S1"), Some(rect(125.0, 46.5, 125.05, 46.6))),
-        unit("G1", Level::Grid, Some("K1"), Some(rect(125.0, 46.5, 125.05, 46.55))),
-        unit("G2", Level::Grid, Some("K1"), Some(rect(125.0, 46.55, 125.05, 46.6))),
+        unit(
+            "D1",
+            Level::District,
+            Some("C"),
+            Some(rect(125.0, 46.5, 125.1, 46.6)),
+        ),
+        unit(
+            "D2",
+            Level::District,
+            Some("C"),
+            Some(rect(125.1, 46.5, 125.2, 46.6)),
+        ),
+        unit(
+            "S1",
+            Level::Street,
+            Some("D1"),
+            Some(rect(125.0, 46.5, 125.05, 46.6)),
+        ),
+        unit(
+            "S2",
+            Level::Street,
+            Some("D1"),
+            Some(rect(125.05, 46.5, 125.1, 46.6)),
+        ),
+        unit(
+            "S3",
+            Level::Street,
+            Some("D2"),
+            Some(rect(125.1, 46.5, 125.2, 46.6)),
+        ),
+        unit(
+            "K1",
+            Level::Community,
+            Some("S1"),
+            Some(rect(125.0, 46.5, 125.05, 46.6)),
+        ),
+        unit(
+            "G1",
+            Level::Grid,
+            Some("K1"),
+            Some(rect(125.0, 46.5, 125.05, 46.55)),
+        ),
+        unit(
+            "G2",
+            Level::Grid,
+            Some("K1"),
+            Some(rect(125.0, 46.55, 125.05, 46.6)),
+        ),
     ]
 }
 
@@ -99,7 +141,9 @@ async fn setup(url: String) -> Env {
     let store = Store::open(&url, &OpenOptions::default()).await.unwrap();
     let ctx = Ctx::system(1_790_000_000_000_000);
     store.insert_units(&ctx, &territory()).await.unwrap();
-    let hash = grassroots_web::auth::hash_password(PASSWORD.into()).await.unwrap();
+    let hash = grassroots_web::auth::hash_password(PASSWORD.into())
+        .await
+        .unwrap();
     let mut tx = store.write().await.unwrap();
     for (name, role, scope) in [
         ("admin", Role::Admin, Scope::Unit("C".into())),
@@ -127,7 +171,10 @@ async fn setup(url: String) -> Env {
         ..WebConfig::default()
     };
     let state = AppState::new(store.clone(), clock, config, atlas);
-    Env { app: app(state), store }
+    Env {
+        app: app(state),
+        store,
+    }
 }
 
 struct Reply {
@@ -137,7 +184,14 @@ struct Reply {
 }
 
 impl Env {
-    async fn send(&self, method: Method, uri: &str, auth: Option<&str>, body: Option<Value>, extra: &[(&str, &str)]) -> Reply {
+    async fn send(
+        &self,
+        method: Method,
+        uri: &str,
+        auth: Option<&str>,
+        body: Option<Value>,
+        extra: &[(&str, &str)],
+    ) -> Reply {
         let mut req = Request::builder().method(method).uri(uri);
         if let Some(a) = auth {
             req = if a.starts_with("gr_session=") {
@@ -163,9 +217,14 @@ impl Env {
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&bytes)))
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&bytes)))
         };
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     async fn get(&self, uri: &str, auth: Option<&str>) -> Reply {
@@ -182,26 +241,46 @@ impl Env {
     }
 
     async fn login_with(&self, username: &str, password: &str) -> String {
-        let r = self.post("/api/v1/auth/login", None, json!({"username": username, "password": password})).await;
+        let r = self
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"username": username, "password": password}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         let cookie = r.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
-        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
         cookie.split(';').next().unwrap().to_owned()
     }
 
     async fn user_id(&self, username: &str) -> i64 {
-        self.store.user_for_login(username).await.unwrap().unwrap().user.id
+        self.store
+            .user_for_login(username)
+            .await
+            .unwrap()
+            .unwrap()
+            .user
+            .id
     }
 }
 
 fn code(r: &Reply) -> &str {
-    r.body["error"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {}", r.body))
+    r.body["error"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {}", r.body))
 }
 
 async fn health_and_unknown_routes(url: String) {
     let env = setup(url).await;
     let r = env.get("/healthz", None).await;
-    assert_eq!((r.status, r.body["status"].as_str()), (StatusCode::OK, Some("ok")));
+    assert_eq!(
+        (r.status, r.body["status"].as_str()),
+        (StatusCode::OK, Some("ok"))
+    );
     let r = env.get("/readyz", None).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["units"], 9);
@@ -215,22 +294,51 @@ async fn health_and_unknown_routes(url: String) {
 
 async fn lookup_inside_outside_and_bad_input(url: String) {
     let env = setup(url).await;
-    let r = env.get("/api/v1/territory/lookup?lon=125.01&lat=46.51", None).await;
+    let r = env
+        .get("/api/v1/territory/lookup?lon=125.01&lat=46.51", None)
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(r.body["unit"], json!({"code": "G1", "name": "G1区域", "name_en": "Area G1", "level": "grid"}));
-    let chain: Vec<&str> = r.body["ancestors"].as_array().unwrap().iter().map(|a| a["code"].as_str().unwrap()).collect();
+    assert_eq!(
+        r.body["unit"],
+        json!({"code": "G1", "name": "G1区域", "name_en": "Area G1", "level": "grid"})
+    );
+    let chain: Vec<&str> = r.body["ancestors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["code"].as_str().unwrap())
+        .collect();
     assert_eq!(chain, ["K1", "S1", "D1", "C"]);
     // A street without grids is the smallest unit there.
-    let r = env.get("/api/v1/territory/lookup?lon=125.07&lat=46.52", None).await;
+    let r = env
+        .get("/api/v1/territory/lookup?lon=125.07&lat=46.52", None)
+        .await;
     assert_eq!(r.body["unit"]["code"], "S2");
 
-    let r = env.get("/api/v1/territory/lookup?lon=125.3&lat=46.55", None).await;
-    assert_eq!((r.status, code(&r)), (StatusCode::NOT_FOUND, "outside_territory"));
+    let r = env
+        .get("/api/v1/territory/lookup?lon=125.3&lat=46.55", None)
+        .await;
+    assert_eq!(
+        (r.status, code(&r)),
+        (StatusCode::NOT_FOUND, "outside_territory")
+    );
     assert_eq!(r.body["error"]["data"]["nearest"]["code"], "S3");
 
-    for (q, field) in [("lon=abc&lat=46.5", "lon"), ("lat=46.5", "lon"), ("lon=125&lat=95", "lat"), ("lon=200&lat=46", "lon"), ("lon=125&lat=", "lat")] {
-        let r = env.get(&format!("/api/v1/territory/lookup?{q}"), None).await;
-        assert_eq!((r.status, code(&r)), (StatusCode::BAD_REQUEST, "invalid_input"), "{q}");
+    for (q, field) in [
+        ("lon=abc&lat=46.5", "lon"),
+        ("lat=46.5", "lon"),
+        ("lon=125&lat=95", "lat"),
+        ("lon=200&lat=46", "lon"),
+        ("lon=125&lat=", "lat"),
+    ] {
+        let r = env
+            .get(&format!("/api/v1/territory/lookup?{q}"), None)
+            .await;
+        assert_eq!(
+            (r.status, code(&r)),
+            (StatusCode::BAD_REQUEST, "invalid_input"),
+            "{q}"
+        );
         assert_eq!(r.body["error"]["field"], field, "{q}");
     }
 }
@@ -238,7 +346,15 @@ async fn lookup_inside_outside_and_bad_input(url: String) {
 async fn errors_speak_the_callers_language(url: String) {
     let env = setup(url).await;
     let zh = env.get("/api/v1/users", None).await;
-    let en = env.send(Method::GET, "/api/v1/users", None, None, &[("accept-language", "en-US,en;q=0.9")]).await;
+    let en = env
+        .send(
+            Method::GET,
+            "/api/v1/users",
+            None,
+            None,
+            &[("accept-language", "en-US,en;q=0.9")],
+        )
+        .await;
     let en2 = env.get("/api/v1/users?lang=en", None).await;
     assert_eq!(code(&zh), "unauthenticated");
     assert_eq!(code(&en), "unauthenticated");
@@ -248,34 +364,84 @@ async fn errors_speak_the_callers_language(url: String) {
     assert_eq!(en.headers.get("content-language").unwrap(), "en");
     assert!(zh.body["error"]["request_id"].is_string());
     let r = env
-        .send(Method::POST, "/api/v1/auth/login", None, None, &[("content-type", "application/json")])
+        .send(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            None,
+            &[("content-type", "application/json")],
+        )
         .await;
     assert_eq!(code(&r), "malformed_request");
 }
 
 async fn login_sessions_and_throttling(url: String) {
     let env = setup(url).await;
-    let bad = env.post("/api/v1/auth/login", None, json!({"username": "admin", "password": "nope-nope"})).await;
-    assert_eq!((bad.status, code(&bad)), (StatusCode::UNAUTHORIZED, "login_failed"));
-    let unknown = env.post("/api/v1/auth/login", None, json!({"username": "ghost", "password": "nope-nope"})).await;
-    assert_eq!(code(&unknown), "login_failed", "no hint whether the user exists");
-    let empty = env.post("/api/v1/auth/login", None, json!({"username": "", "password": "x"})).await;
+    let bad = env
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"username": "admin", "password": "nope-nope"}),
+        )
+        .await;
+    assert_eq!(
+        (bad.status, code(&bad)),
+        (StatusCode::UNAUTHORIZED, "login_failed")
+    );
+    let unknown = env
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"username": "ghost", "password": "nope-nope"}),
+        )
+        .await;
+    assert_eq!(
+        code(&unknown),
+        "login_failed",
+        "no hint whether the user exists"
+    );
+    let empty = env
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"username": "", "password": "x"}),
+        )
+        .await;
     assert_eq!(empty.body["error"]["field"], "username");
 
     let cookie = env.login("admin").await;
     let me = env.get("/api/v1/auth/me", Some(&cookie)).await;
     assert_eq!(me.body["user"]["username"], "admin");
     assert_eq!(me.body["user"]["phone"], "139****5678");
-    let out = env.post("/api/v1/auth/logout", Some(&cookie), json!({})).await;
+    let out = env
+        .post("/api/v1/auth/logout", Some(&cookie), json!({}))
+        .await;
     assert_eq!(out.status, StatusCode::NO_CONTENT);
-    assert_eq!(code(&env.get("/api/v1/auth/me", Some(&cookie)).await), "unauthenticated");
+    assert_eq!(
+        code(&env.get("/api/v1/auth/me", Some(&cookie)).await),
+        "unauthenticated"
+    );
 
     // Three failures (the configured limit) lock the username out for the window.
     for _ in 0..3 {
-        env.post("/api/v1/auth/login", None, json!({"username": "grid1", "password": "wrong-pass"})).await;
+        env.post(
+            "/api/v1/auth/login",
+            None,
+            json!({"username": "grid1", "password": "wrong-pass"}),
+        )
+        .await;
     }
-    let locked = env.post("/api/v1/auth/login", None, json!({"username": "grid1", "password": PASSWORD})).await;
-    assert_eq!((locked.status, code(&locked)), (StatusCode::TOO_MANY_REQUESTS, "rate_limited"));
+    let locked = env
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"username": "grid1", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        (locked.status, code(&locked)),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+    );
     // Others are unaffected.
     env.login("grid2").await;
 }
@@ -285,10 +451,21 @@ async fn directory_is_masked_and_limited_to_jurisdiction(url: String) {
     let street = env.login("street1").await;
     let r = env.get("/api/v1/users", Some(&street)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let mut names: Vec<&str> = r.body["users"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
+    let mut names: Vec<&str> = r.body["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
     names.sort();
     assert_eq!(names, ["grid1", "grid2", "street1"]);
-    assert!(r.body["users"].as_array().unwrap().iter().all(|u| u["phone"] == "139****5678"));
+    assert!(
+        r.body["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["phone"] == "139****5678")
+    );
     assert!(!r.body.to_string().contains("13912345678"));
 
     let d2 = env.user_id("district2").await;
@@ -299,33 +476,72 @@ async fn directory_is_masked_and_limited_to_jurisdiction(url: String) {
 
     let grid = env.login("grid1").await;
     let g2 = env.user_id("grid2").await;
-    assert_eq!(code(&env.get(&format!("/api/v1/users/{g2}"), Some(&grid)).await), "forbidden");
+    assert_eq!(
+        code(&env.get(&format!("/api/v1/users/{g2}"), Some(&grid)).await),
+        "forbidden"
+    );
     let resident = env.login("resident").await;
-    assert_eq!(code(&env.get("/api/v1/users", Some(&resident)).await), "forbidden");
-    assert_eq!(code(&env.get("/api/v1/users/abc", Some(&street)).await), "not_found");
-    assert_eq!(code(&env.get("/api/v1/users?limit=0", Some(&street)).await), "invalid_input");
+    assert_eq!(
+        code(&env.get("/api/v1/users", Some(&resident)).await),
+        "forbidden"
+    );
+    assert_eq!(
+        code(&env.get("/api/v1/users/abc", Some(&street)).await),
+        "not_found"
+    );
+    assert_eq!(
+        code(&env.get("/api/v1/users?limit=0", Some(&street)).await),
+        "invalid_input"
+    );
 }
 
 async fn revealing_a_phone_is_audited(url: String) {
     let env = setup(url).await;
     let admin = env.login("admin").await;
     let g1 = env.user_id("grid1").await;
-    let no_reason = env.post(&format!("/api/v1/users/{g1}/reveal-phone"), Some(&admin), json!({})).await;
+    let no_reason = env
+        .post(
+            &format!("/api/v1/users/{g1}/reveal-phone"),
+            Some(&admin),
+            json!({}),
+        )
+        .await;
     assert_eq!(no_reason.body["error"]["field"], "reason");
     let r = env
-        .post(&format!("/api/v1/users/{g1}/reveal-phone"), Some(&admin), json!({"reason": "核实身份"}))
+        .post(
+            &format!("/api/v1/users/{g1}/reveal-phone"),
+            Some(&admin),
+            json!({"reason": "核实身份"}),
+        )
         .await;
     assert_eq!(r.body["phone"], "13912345678");
     let street = env.login("street1").await;
-    let r = env.post(&format!("/api/v1/users/{g1}/reveal-phone"), Some(&street), json!({"reason": "x"})).await;
+    let r = env
+        .post(
+            &format!("/api/v1/users/{g1}/reveal-phone"),
+            Some(&street),
+            json!({"reason": "x"}),
+        )
+        .await;
     assert_eq!(code(&r), "forbidden");
     // Everyone may see their own.
     let grid = env.login("grid1").await;
-    let r = env.post(&format!("/api/v1/users/{g1}/reveal-phone"), Some(&grid), json!({})).await;
+    let r = env
+        .post(
+            &format!("/api/v1/users/{g1}/reveal-phone"),
+            Some(&grid),
+            json!({}),
+        )
+        .await;
     assert_eq!(r.body["phone"], "13912345678");
 
     let auditor = env.login("auditor").await;
-    let r = env.get("/api/v1/audit/events?action=user.reveal_phone", Some(&auditor)).await;
+    let r = env
+        .get(
+            "/api/v1/audit/events?action=user.reveal_phone",
+            Some(&auditor),
+        )
+        .await;
     let events = r.body["events"].as_array().unwrap();
     assert_eq!(events.len(), 2);
     assert_eq!(events[1]["reason"], "核实身份");
@@ -337,9 +553,15 @@ async fn only_admins_create_users_and_input_is_validated(url: String) {
     let env = setup(url).await;
     let admin = env.login("admin").await;
     let ok = json!({"username": "new.grid", "display_name": "李娜", "role": "grid_worker", "unit": "G2", "phone": "13700001111", "password": "long-enough"});
-    assert_eq!(code(&env.post("/api/v1/users", None, ok.clone()).await), "unauthenticated");
+    assert_eq!(
+        code(&env.post("/api/v1/users", None, ok.clone()).await),
+        "unauthenticated"
+    );
     let street = env.login("street1").await;
-    assert_eq!(code(&env.post("/api/v1/users", Some(&street), ok.clone()).await), "forbidden");
+    assert_eq!(
+        code(&env.post("/api/v1/users", Some(&street), ok.clone()).await),
+        "forbidden"
+    );
     for (patch, field) in [
         (json!({"username": "x"}), "username"),
         (json!({"role": "king"}), "role"),
@@ -354,14 +576,21 @@ async fn only_admins_create_users_and_input_is_validated(url: String) {
             body[k] = v.clone();
         }
         let r = env.post("/api/v1/users", Some(&admin), body).await;
-        assert_eq!((r.status, code(&r)), (StatusCode::BAD_REQUEST, "invalid_input"), "{patch}");
+        assert_eq!(
+            (r.status, code(&r)),
+            (StatusCode::BAD_REQUEST, "invalid_input"),
+            "{patch}"
+        );
         assert_eq!(r.body["error"]["field"], field, "{patch}");
     }
     let r = env.post("/api/v1/users", Some(&admin), ok.clone()).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(r.body["phone"], "137****1111");
     let again = env.post("/api/v1/users", Some(&admin), ok).await;
-    assert_eq!((again.status, code(&again)), (StatusCode::CONFLICT, "conflict"));
+    assert_eq!(
+        (again.status, code(&again)),
+        (StatusCode::CONFLICT, "conflict")
+    );
     env.login_with("new.grid", "long-enough").await;
 }
 
@@ -370,41 +599,103 @@ async fn disabling_or_changing_role_ends_sessions(url: String) {
     let admin = env.login("admin").await;
     let grid = env.login("grid1").await;
     let g1 = env.user_id("grid1").await;
-    let r = env.post(&format!("/api/v1/users/{g1}/disable"), Some(&admin), json!({"reason": "调离"})).await;
+    let r = env
+        .post(
+            &format!("/api/v1/users/{g1}/disable"),
+            Some(&admin),
+            json!({"reason": "调离"}),
+        )
+        .await;
     assert_eq!(r.body["disabled"], true, "{}", r.body);
-    assert_eq!(code(&env.get("/api/v1/auth/me", Some(&grid)).await), "unauthenticated");
-    let r = env.post("/api/v1/auth/login", None, json!({"username": "grid1", "password": PASSWORD})).await;
-    assert_eq!((r.status, code(&r)), (StatusCode::FORBIDDEN, "account_disabled"));
-    env.post(&format!("/api/v1/users/{g1}/enable"), Some(&admin), json!({"reason": "回岗"})).await;
+    assert_eq!(
+        code(&env.get("/api/v1/auth/me", Some(&grid)).await),
+        "unauthenticated"
+    );
+    let r = env
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"username": "grid1", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, code(&r)),
+        (StatusCode::FORBIDDEN, "account_disabled")
+    );
+    env.post(
+        &format!("/api/v1/users/{g1}/enable"),
+        Some(&admin),
+        json!({"reason": "回岗"}),
+    )
+    .await;
 
     let grid = env.login("grid1").await;
     let r = env
-        .post(&format!("/api/v1/users/{g1}/role"), Some(&admin), json!({"role": "community_staff", "unit": "K1", "reason": "晋升"}))
+        .post(
+            &format!("/api/v1/users/{g1}/role"),
+            Some(&admin),
+            json!({"role": "community_staff", "unit": "K1", "reason": "晋升"}),
+        )
         .await;
     assert_eq!(r.body["role"], "community_staff", "{}", r.body);
-    assert_eq!(code(&env.get("/api/v1/auth/me", Some(&grid)).await), "unauthenticated");
+    assert_eq!(
+        code(&env.get("/api/v1/auth/me", Some(&grid)).await),
+        "unauthenticated"
+    );
     let admin_id = env.user_id("admin").await;
-    let r = env.post(&format!("/api/v1/users/{admin_id}/disable"), Some(&admin), json!({"reason": "x"})).await;
+    let r = env
+        .post(
+            &format!("/api/v1/users/{admin_id}/disable"),
+            Some(&admin),
+            json!({"reason": "x"}),
+        )
+        .await;
     assert_eq!(code(&r), "conflict");
 }
 
 async fn api_tokens_authenticate_machine_clients(url: String) {
     let env = setup(url).await;
     let street = env.login("street1").await;
-    let r = env.post("/api/v1/auth/tokens", Some(&street), json!({"name": "dispatch-bot"})).await;
+    let r = env
+        .post(
+            "/api/v1/auth/tokens",
+            Some(&street),
+            json!({"name": "dispatch-bot"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED);
     let token = r.body["token"].as_str().unwrap().to_owned();
     let id = r.body["id"].as_i64().unwrap();
     let me = env.get("/api/v1/auth/me", Some(&token)).await;
     assert_eq!(me.body["user"]["username"], "street1");
-    let bad = env.get("/api/v1/territory/units", Some("not-a-token")).await;
-    assert_eq!((bad.status, code(&bad)), (StatusCode::UNAUTHORIZED, "unauthenticated"));
+    let bad = env
+        .get("/api/v1/territory/units", Some("not-a-token"))
+        .await;
+    assert_eq!(
+        (bad.status, code(&bad)),
+        (StatusCode::UNAUTHORIZED, "unauthenticated")
+    );
     let grid = env.login("grid1").await;
-    let r = env.post(&format!("/api/v1/auth/tokens/{id}/revoke"), Some(&grid), json!({})).await;
+    let r = env
+        .post(
+            &format!("/api/v1/auth/tokens/{id}/revoke"),
+            Some(&grid),
+            json!({}),
+        )
+        .await;
     assert_eq!(code(&r), "forbidden");
-    let r = env.post(&format!("/api/v1/auth/tokens/{id}/revoke"), Some(&street), json!({})).await;
+    let r = env
+        .post(
+            &format!("/api/v1/auth/tokens/{id}/revoke"),
+            Some(&street),
+            json!({}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
-    assert_eq!(code(&env.get("/api/v1/auth/me", Some(&token)).await), "unauthenticated");
+    assert_eq!(
+        code(&env.get("/api/v1/auth/me", Some(&token)).await),
+        "unauthenticated"
+    );
 }
 
 fn feature(code: &str, parent: &str, level: &str, ring: &[[f64; 2]]) -> Value {
@@ -418,18 +709,31 @@ fn feature(code: &str, parent: &str, level: &str, ring: &[[f64; 2]]) -> Value {
 async fn import_is_all_or_nothing_and_updates_lookup(url: String) {
     let env = setup(url).await;
     let admin = env.login("admin").await;
-    let ring = [[125.05, 46.5], [125.1, 46.5], [125.1, 46.55], [125.05, 46.55], [125.05, 46.5]];
+    let ring = [
+        [125.05, 46.5],
+        [125.1, 46.5],
+        [125.1, 46.55],
+        [125.05, 46.55],
+        [125.05, 46.5],
+    ];
     let good = feature("G3", "S2", "grid", &ring);
     let bad_parent = feature("G4", "NOPE", "grid", &ring);
     let fc = |fs: Vec<Value>| json!({"type": "FeatureCollection", "features": fs});
     let send = |body: Value, auth: Option<String>| {
         let env = &env;
         async move {
-            let mut req = Request::builder().method(Method::POST).uri("/api/v1/territory/import");
+            let mut req = Request::builder()
+                .method(Method::POST)
+                .uri("/api/v1/territory/import");
             if let Some(a) = auth {
                 req = req.header(header::COOKIE, a);
             }
-            let res = env.app.clone().oneshot(req.body(Body::from(body.to_string())).unwrap()).await.unwrap();
+            let res = env
+                .app
+                .clone()
+                .oneshot(req.body(Body::from(body.to_string())).unwrap())
+                .await
+                .unwrap();
             let status = res.status();
             let bytes = res.into_body().collect().await.unwrap().to_bytes();
             (status, serde_json::from_slice::<Value>(&bytes).unwrap())
@@ -438,20 +742,30 @@ async fn import_is_all_or_nothing_and_updates_lookup(url: String) {
     let (status, body) = send(fc(vec![good.clone(), bad_parent]), Some(admin.clone())).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(body["error"]["code"], "import_rejected");
-    assert!(body["error"]["detail"].as_str().unwrap().contains("#1"), "{body}");
-    let r = env.get("/api/v1/territory/lookup?lon=125.07&lat=46.52", None).await;
+    assert!(
+        body["error"]["detail"].as_str().unwrap().contains("#1"),
+        "{body}"
+    );
+    let r = env
+        .get("/api/v1/territory/lookup?lon=125.07&lat=46.52", None)
+        .await;
     assert_eq!(r.body["unit"]["code"], "S2", "nothing imported");
 
     let street = env.login("street1").await;
     let (status, _) = send(fc(vec![good.clone()]), Some(street)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, body) = send(json!({"type": "nonsense"}), Some(admin.clone())).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("import_rejected")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("import_rejected"))
+    );
 
     let (status, body) = send(fc(vec![good]), Some(admin)).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["imported"], 1);
-    let r = env.get("/api/v1/territory/lookup?lon=125.07&lat=46.52", None).await;
+    let r = env
+        .get("/api/v1/territory/lookup?lon=125.07&lat=46.52", None)
+        .await;
     assert_eq!(r.body["unit"]["code"], "G3", "lookup index rebuilt");
 }
 
@@ -459,43 +773,88 @@ async fn audit_trail_is_for_auditors(url: String) {
     let env = setup(url).await;
     let admin = env.login("admin").await;
     let auditor = env.login("auditor").await;
-    assert_eq!(code(&env.get("/api/v1/audit/events", Some(&admin)).await), "forbidden");
-    let r = env.get("/api/v1/audit/events?limit=5", Some(&auditor)).await;
+    assert_eq!(
+        code(&env.get("/api/v1/audit/events", Some(&admin)).await),
+        "forbidden"
+    );
+    let r = env
+        .get("/api/v1/audit/events?limit=5", Some(&auditor))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["count"], 5);
     assert!(r.body["next_before"].is_i64());
     let first = &r.body["events"][0];
     assert_eq!(first["action"], "auth.login");
     assert_eq!(first["actor"], "auditor");
-    let r = env.get("/api/v1/audit/events?since=yesterday", Some(&auditor)).await;
+    let r = env
+        .get("/api/v1/audit/events?since=yesterday", Some(&auditor))
+        .await;
     assert_eq!(r.body["error"]["field"], "since");
     let v = env.get("/api/v1/audit/verify", Some(&admin)).await;
     assert_eq!(v.body["intact"], true, "{}", v.body);
     assert!(v.body["events"].as_i64().unwrap() > 10);
     let street = env.login("street1").await;
-    assert_eq!(code(&env.get("/api/v1/audit/verify", Some(&street)).await), "forbidden");
+    assert_eq!(
+        code(&env.get("/api/v1/audit/verify", Some(&street)).await),
+        "forbidden"
+    );
 }
 
 async fn territory_listing_and_detail(url: String) {
     let env = setup(url).await;
     let r = env.get("/api/v1/territory/units?parent=D1", None).await;
-    let codes: Vec<&str> = r.body["units"].as_array().unwrap().iter().map(|u| u["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> = r.body["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["code"].as_str().unwrap())
+        .collect();
     assert_eq!(codes, ["S1", "S2"]);
-    assert_eq!(env.get("/api/v1/territory/units?level=grid", None).await.body["count"], 2);
-    assert_eq!(code(&env.get("/api/v1/territory/units?level=planet", None).await), "invalid_input");
+    assert_eq!(
+        env.get("/api/v1/territory/units?level=grid", None)
+            .await
+            .body["count"],
+        2
+    );
+    assert_eq!(
+        code(&env.get("/api/v1/territory/units?level=planet", None).await),
+        "invalid_input"
+    );
     let r = env.get("/api/v1/territory/units/G1", None).await;
     assert_eq!(r.body["boundary"]["type"], "Feature");
     assert_eq!(r.body["boundary"]["geometry"]["type"], "MultiPolygon");
     assert_eq!(r.body["ancestors"][0]["code"], "K1");
-    assert_eq!(code(&env.get("/api/v1/territory/units/ZZ", None).await), "not_found");
+    assert_eq!(
+        code(&env.get("/api/v1/territory/units/ZZ", None).await),
+        "not_found"
+    );
     let t = env.get("/api/v1/territory/tree?depth=1", None).await;
     assert_eq!(t.body["roots"][0]["code"], "C");
     assert_eq!(t.body["roots"][0]["children"].as_array().unwrap().len(), 2);
     let admin = env.login("admin").await;
-    let r = env.post("/api/v1/territory/units/G2/retire", Some(&admin), json!({"reason": "并入G1"})).await;
+    let r = env
+        .post(
+            "/api/v1/territory/units/G2/retire",
+            Some(&admin),
+            json!({"reason": "并入G1"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(env.get("/api/v1/territory/units?level=grid", None).await.body["count"], 1);
-    assert_eq!(env.get("/api/v1/territory/units?level=grid&include_retired=true", None).await.body["count"], 2);
+    assert_eq!(
+        env.get("/api/v1/territory/units?level=grid", None)
+            .await
+            .body["count"],
+        1
+    );
+    assert_eq!(
+        env.get(
+            "/api/v1/territory/units?level=grid&include_retired=true",
+            None
+        )
+        .await
+        .body["count"],
+        2
+    );
     let d = env.get("/api/v1/departments", None).await;
     assert_eq!(d.body["count"], 0);
 }

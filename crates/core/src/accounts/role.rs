@@ -171,6 +171,7 @@ pub fn check_scope(role: Role, scope: &Scope, territory: &Territory) -> Result<(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use crate::territory::Territory;
 

@@ -244,7 +244,7 @@ fn weights_of(counts: &[u32]) -> Vec<f64> {
     counts.iter().map(|&c| f64::from(c)).collect()
 }
 
-fn region<'a>(unit: &'a Unit) -> Result<&'a MultiPolygon<f64>, DemoError> {
+fn region(unit: &Unit) -> Result<&MultiPolygon<f64>, DemoError> {
     unit.boundary
         .as_ref()
         .ok_or_else(|| DemoError(format!("unit {} has no boundary", unit.code)))

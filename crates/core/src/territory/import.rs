@@ -560,7 +560,7 @@ fn boundary_of(value: &GeometryValue) -> Result<MultiPolygon<f64>, Problem> {
 
 /// Validates and normalises cleaned rings (open, without the closing point)
 /// into a valid, RFC 7946-oriented MultiPolygon.
-pub(crate) fn normalise(parts: Vec<Vec<Vec<Coord<f64>>>>) -> Result<MultiPolygon<f64>, Problem> {
+fn normalise(parts: Vec<Vec<Vec<Coord<f64>>>>) -> Result<MultiPolygon<f64>, Problem> {
     // Σ per polygon of |exterior| − Σ|holes|: equals the area of the
     // even-odd interpretation exactly when no point is wound twice or with
     // both orientations, i.e. when the rings do not really cross.
@@ -642,7 +642,7 @@ fn is_spike(prev: Coord<f64>, at: Coord<f64>, next: Coord<f64>) -> bool {
 
 /// Removes consecutive repeated points and zero-width spikes from an open
 /// ring (without its closing point), including across the closing point.
-pub(crate) fn clean_ring(open: &[Coord<f64>]) -> Vec<Coord<f64>> {
+fn clean_ring(open: &[Coord<f64>]) -> Vec<Coord<f64>> {
     let mut out: Vec<Coord<f64>> = Vec::with_capacity(open.len());
     for &c in open {
         out.push(c);
@@ -666,9 +666,7 @@ pub(crate) fn clean_ring(open: &[Coord<f64>]) -> Vec<Coord<f64>> {
             }
             break;
         }
-        if out[n - 1] == out[0] {
-            out.pop();
-        } else if is_spike(out[n - 2], out[n - 1], out[0]) {
+        if out[n - 1] == out[0] || is_spike(out[n - 2], out[n - 1], out[0]) {
             out.pop();
         } else if is_spike(out[n - 1], out[0], out[1]) {
             out.remove(0);
@@ -748,7 +746,20 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
     use super::*;
-    use crate::territory::tree::tests::unit;
+
+    fn unit(code: &str, level: Level, parent: Option<&str>) -> Unit {
+        Unit {
+            code: code.into(),
+            name: format!("单位{code}"),
+            name_en: format!("Unit {code}"),
+            level,
+            parent: parent.map(Into::into),
+            boundary: None,
+            label: None,
+            households: None,
+            retired: false,
+        }
+    }
 
     const DAQING: &str = include_str!("../../data/daqing-districts.geojson");
 

@@ -42,8 +42,10 @@ impl Level {
         match s.trim() {
             "city" | "市" => Some(Level::City),
             "district" | "county" | "区" | "县" | "区县" => Some(Level::District),
-            "street" | "town" | "街道" | "乡镇" | "镇" | "乡" => Some(Level::Street),
-            "community" | "village" | "社区" | "村" => Some(Level::Community),
+            "street" | "town" | "街道" | "乡镇" | "街道乡镇" | "镇" | "乡" => {
+                Some(Level::Street)
+            }
+            "community" | "village" | "社区" | "村" | "社区村" => Some(Level::Community),
             "grid" | "网格" => Some(Level::Grid),
             _ => None,
         }
