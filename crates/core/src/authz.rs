@@ -109,7 +109,7 @@ mod tests {
     //! of what is allowed. Anything not in the table must be denied.
 
     use super::*;
-    use crate::territory::{Level, Territory, Unit};
+    use crate::territory::{Level, Territory};
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     enum Relation {
@@ -158,17 +158,7 @@ mod tests {
     }
 
     fn territory() -> Territory {
-        let u = |code: &str, level, parent: Option<&str>| Unit {
-            code: code.into(),
-            name: code.into(),
-            name_en: code.into(),
-            level,
-            parent: parent.map(Into::into),
-            boundary: None,
-            label: None,
-            households: None,
-            retired: false,
-        };
+        let u = crate::territory::unit::test_unit;
         Territory::new(vec![
             u("C", Level::City, None),
             u("D1", Level::District, Some("C")),

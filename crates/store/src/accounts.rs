@@ -229,9 +229,7 @@ impl Store {
         .bind(id)
         .execute(&mut *tx.inner)
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        exactly_one(&done)?;
         tx.revoke_all_credentials(ctx, id).await?;
         tx.audit(
             ctx,
@@ -253,9 +251,7 @@ impl Store {
             .bind(id)
             .execute(&mut *tx.inner)
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        exactly_one(&done)?;
         if disabled {
             tx.revoke_all_credentials(ctx, id).await?;
         }
@@ -278,9 +274,7 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx.inner)
                 .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        exactly_one(&done)?;
         tx.revoke_all_credentials(ctx, id).await?;
         tx.audit(
             ctx,
@@ -429,9 +423,7 @@ impl Store {
         .bind(id)
         .execute(&mut *tx.inner)
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        exactly_one(&done)?;
         tx.audit(
             ctx,
             "api_token.revoke",
@@ -441,6 +433,15 @@ impl Store {
         )
         .await?;
         tx.commit().await
+    }
+}
+
+/// An update by primary key that touched no row names a missing object.
+fn exactly_one(done: &sqlx::any::AnyQueryResult) -> Result<()> {
+    if done.rows_affected() == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
     }
 }
 

@@ -49,3 +49,32 @@ pub async fn postgres_url() -> Result<Option<String>, String> {
     let base = path.rsplit_once('/').map_or(path, |(base, _)| base);
     Ok(Some(format!("{base}/{name}{query}")))
 }
+
+/// Generates `mod sqlite` and `mod postgres` with one `#[tokio::test]` per
+/// named `async fn NAME(url: String)`: the same test body on both backends.
+/// PostgreSQL tests skip visibly without a cluster, and fail under `CI=true`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::testing::sqlite_url()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    match $crate::testing::postgres_url().await {
+                        Ok(Some(url)) => super::$name(url).await,
+                        Ok(None) => {}
+                        Err(e) => ::std::panic!("{e}"),
+                    }
+                }
+            )*
+        }
+    };
+}

@@ -9,32 +9,7 @@ use grassroots_store::{
     Backend, Ctx, OpenOptions, Store, StoreError, UserFilter, VerifyOutcome, testing,
 };
 
-/// Generates `mod sqlite` and `mod postgres`, one test per backend each.
-macro_rules! contract {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::testing::sqlite_url()).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(url) = super::testing::postgres_url().await.expect("PostgreSQL required") else {
-                        return;
-                    };
-                    super::$name(url).await;
-                }
-            )*
-        }
-    };
-}
-
-contract!(
+grassroots_store::on_both_backends!(
     migrations_are_idempotent_and_concurrent,
     units_round_trip,
     duplicate_units_import_nothing,

@@ -10,37 +10,13 @@ use geo::{MultiPolygon, polygon};
 use grassroots_core::accounts::{NewUser, Role, Scope};
 use grassroots_core::clock::ManualClock;
 use grassroots_core::territory::{Level, Unit};
-use grassroots_store::{Ctx, OpenOptions, Store, testing};
+use grassroots_store::{Ctx, OpenOptions, Store};
 use grassroots_web::{AppState, WebConfig, app, load_atlas};
 use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::testing::sqlite_url()).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(url) = super::testing::postgres_url().await.expect("PostgreSQL required") else {
-                        return;
-                    };
-                    super::$name(url).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both!(
+grassroots_store::on_both_backends!(
     health_and_unknown_routes,
     lookup_inside_outside_and_bad_input,
     errors_speak_the_callers_language,

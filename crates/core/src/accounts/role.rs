@@ -178,15 +178,8 @@ mod tests {
     fn territory() -> Territory {
         use crate::territory::Unit;
         let u = |code: &str, level, parent: Option<&str>| Unit {
-            code: code.into(),
-            name: code.into(),
-            name_en: code.into(),
-            level,
-            parent: parent.map(Into::into),
-            boundary: None,
-            label: None,
-            households: None,
             retired: code == "old",
+            ..crate::territory::unit::test_unit(code, level, parent)
         };
         Territory::new(vec![
             u("c", Level::City, None),

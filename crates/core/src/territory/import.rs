@@ -747,19 +747,7 @@ mod tests {
 
     use super::*;
 
-    fn unit(code: &str, level: Level, parent: Option<&str>) -> Unit {
-        Unit {
-            code: code.into(),
-            name: format!("单位{code}"),
-            name_en: format!("Unit {code}"),
-            level,
-            parent: parent.map(Into::into),
-            boundary: None,
-            label: None,
-            households: None,
-            retired: false,
-        }
-    }
+    use crate::territory::unit::test_unit as unit;
 
     const DAQING: &str = include_str!("../../data/daqing-districts.geojson");
 

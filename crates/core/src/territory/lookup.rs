@@ -723,19 +723,7 @@ mod tests {
     use super::*;
     use crate::territory::{Level, Unit};
 
-    fn unit(code: &str, level: Level, parent: Option<&str>) -> Unit {
-        Unit {
-            code: code.into(),
-            name: format!("单位{code}"),
-            name_en: format!("Unit {code}"),
-            level,
-            parent: parent.map(Into::into),
-            boundary: None,
-            label: None,
-            households: None,
-            retired: false,
-        }
-    }
+    use crate::territory::unit::test_unit as unit;
 
     fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
         MultiPolygon::new(vec![

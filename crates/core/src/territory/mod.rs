@@ -6,7 +6,7 @@ pub mod import;
 mod level;
 pub mod lookup;
 mod tree;
-mod unit;
+pub(crate) mod unit;
 
 pub use atlas::{Atlas, Located};
 pub use level::Level;

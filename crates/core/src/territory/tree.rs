@@ -131,19 +131,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::territory::Level;
 
-    pub fn unit(code: &str, level: Level, parent: Option<&str>) -> Unit {
-        Unit {
-            code: code.into(),
-            name: format!("单位{code}"),
-            name_en: format!("Unit {code}"),
-            level,
-            parent: parent.map(Into::into),
-            boundary: None,
-            label: None,
-            households: None,
-            retired: false,
-        }
-    }
+    use crate::territory::unit::test_unit as unit;
 
     #[test]
     fn chain_and_children() {

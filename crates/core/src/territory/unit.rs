@@ -37,6 +37,22 @@ pub fn validate_code(code: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// A unit with names derived from its code and no geometry, for tests.
+#[cfg(test)]
+pub(crate) fn test_unit(code: &str, level: Level, parent: Option<&str>) -> Unit {
+    Unit {
+        code: code.into(),
+        name: format!("单位{code}"),
+        name_en: format!("Unit {code}"),
+        level,
+        parent: parent.map(Into::into),
+        boundary: None,
+        label: None,
+        households: None,
+        retired: false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::validate_code;
