@@ -78,6 +78,8 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 serve(store, &args.serve, Some(logins)).await?;
             } else {
                 demo::print_logins(&logins, None);
+                // Closing checkpoints SQLite's WAL into the database file.
+                store.close().await;
             }
         }
         Command::Migrate(db) => {
@@ -288,7 +290,9 @@ async fn serve(
     }
     println!("Grassroots listening on http://{addr}  (Ctrl-C to stop)");
     tracing::info!(%addr, "listening");
+    let store = state.store.clone();
     grassroots_web::serve(listener, state, shutdown_signal()).await?;
+    store.close().await;
     tracing::info!("stopped");
     Ok(())
 }

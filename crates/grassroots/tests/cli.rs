@@ -393,6 +393,26 @@ fn demo_then_reuse(db: &str) {
         .map(|a| a["code"].as_str().unwrap())
         .collect();
     assert!(codes.ends_with(&["230602", "2306"]), "{codes:?}");
+    // Failures from one address across many usernames lock that address
+    // out (default: 5 per 15 minutes), even for a correct password.
+    for i in 0..5 {
+        let body =
+            serde_json::json!({"username": format!("ghost{i}"), "password": "wrong-password"});
+        let r = client
+            .post(server.url("/api/v1/auth/login"), body)
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 401);
+    }
+    let body = serde_json::json!({"username": "auditor", "password": "grassroots-demo"});
+    let r = client
+        .post(server.url("/api/v1/auth/login"), body)
+        .send()
+        .unwrap();
+    assert_eq!(
+        (r.status(), r.body["error"]["code"].as_str()),
+        (429, Some("rate_limited"))
+    );
     server.stop();
     let out = grassroots(&["demo", "--no-serve"], db);
     assert!(

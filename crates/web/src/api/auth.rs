@@ -1,6 +1,6 @@
 use axum::extract::{Path, State};
 use axum::http::header::SET_COOKIE;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::{Json, Router, routing::get, routing::post};
 use grassroots_core::ErrorCode;
@@ -29,18 +29,18 @@ struct LoginRequest {
     password: String,
 }
 
-fn client_addr(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_owned())
+/// The TCP peer (set by `serve`); headers such as X-Forwarded-For are
+/// client-controlled and would let an attacker dodge the throttle.
+fn client_addr(extensions: &axum::http::Extensions) -> Option<String> {
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
 }
 
 async fn login(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
+    extensions: axum::http::Extensions,
     Body(req): Body<LoginRequest>,
 ) -> ApiResult<impl IntoResponse> {
     let username = req.username.trim().to_owned();
@@ -51,7 +51,7 @@ async fn login(
         return Err(ApiError::invalid("password", "required"));
     }
     let mut keys = vec![format!("u:{username}")];
-    if let Some(addr) = client_addr(&headers) {
+    if let Some(addr) = client_addr(&extensions) {
         keys.push(format!("a:{addr}"));
     }
     if state.throttle.blocked(&keys) {
