@@ -5,6 +5,7 @@
 //! store and the web layer call into it and never re-implement it.
 
 pub mod accounts;
+pub mod appeals;
 pub mod audit;
 pub mod authz;
 pub mod clock;

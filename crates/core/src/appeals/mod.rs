@@ -1,0 +1,18 @@
+//! Resident appeals (诉求, 接诉即办): the category taxonomy, the working-day
+//! calendar and deadlines, the appeal workflow (a state machine), routing,
+//! and the standard measures. Pure rules; storage and HTTP come in the
+//! store and web crates.
+
+pub mod calendar;
+pub mod category;
+pub mod measures;
+pub mod routing;
+pub mod workflow;
+
+pub use calendar::{CalendarError, HolidayCalendar, YearSchedule};
+pub use category::{Category, DefaultLevel, Due, Taxonomy, TimeLimit, Urgency, due};
+pub use measures::{AppealFacts, Measures, Rate, measure};
+pub use routing::{Route, route};
+pub use workflow::{
+    Appeal, Command, Event, Handler, Outcome, Party, Refusal, Satisfaction, Status,
+};
