@@ -5,12 +5,14 @@
 
 pub mod calendar;
 pub mod category;
+pub mod intake;
 pub mod measures;
 pub mod routing;
 pub mod workflow;
 
 pub use calendar::{CalendarError, HolidayCalendar, YearSchedule};
 pub use category::{Category, DefaultLevel, Due, Taxonomy, TimeLimit, Urgency, due};
+pub use intake::{Channel, FieldError, IntakeInput, NewAppeal, Place};
 pub use measures::{AppealFacts, Measures, Rate, measure};
 pub use routing::{Route, route};
 pub use workflow::{
