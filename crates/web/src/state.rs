@@ -64,14 +64,7 @@ impl AppState {
     /// server changed the territory). Building the index is CPU work, done
     /// off the async runtime.
     pub async fn reload_atlas(&self) -> Result<(), ApiError> {
-        let units = self.store.units().await?;
-        let atlas = tokio::task::spawn_blocking(move || {
-            Territory::new(units.into_iter().map(|u| u.unit).collect()).map(Atlas::new)
-        })
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
-        let atlas = Arc::new(atlas);
+        let atlas = Arc::new(load_atlas(&self.store).await?);
         match self.atlas.write() {
             Ok(mut guard) => *guard = atlas,
             Err(poisoned) => *poisoned.into_inner() = atlas,
@@ -84,7 +77,7 @@ impl AppState {
     }
 }
 
-/// Load the territory from the store into an atlas (used at start-up).
+/// Load the territory from the store into an atlas (at start-up and on change).
 pub async fn load_atlas(store: &Store) -> Result<Atlas, ApiError> {
     let units = store.units().await?;
     tokio::task::spawn_blocking(move || {

@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -8,6 +10,7 @@ use grassroots_core::accounts::{
     validate_username,
 };
 use grassroots_core::authz::{self, Action, Target};
+use grassroots_core::territory::Territory;
 use grassroots_store::{StoredUser, UserFilter};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -65,21 +68,35 @@ impl Placement {
     }
 }
 
-pub async fn placement(state: &AppState, u: &StoredUser) -> ApiResult<Placement> {
-    let atlas = state.atlas();
+/// Where `u` sits; `department_unit` is the unit of `u`'s department, if any.
+fn place(territory: &Territory, u: &StoredUser, department_unit: Option<&str>) -> Placement {
     let (chain, department) = match &u.scope {
-        Scope::Unit(code) => (atlas.territory().chain(code), None),
-        Scope::Department(code) => {
-            let d = state.store.department(code).await?;
-            (atlas.territory().chain(&d.unit), Some(d.code))
-        }
+        Scope::Unit(code) => (territory.chain(code), None),
+        Scope::Department(code) => (
+            department_unit
+                .map(|unit| territory.chain(unit))
+                .unwrap_or_default(),
+            Some(code.clone()),
+        ),
         Scope::None => (Vec::new(), None),
     };
-    Ok(Placement {
+    Placement {
         chain,
         department,
         owner: u.id,
-    })
+    }
+}
+
+pub async fn placement(state: &AppState, u: &StoredUser) -> ApiResult<Placement> {
+    let department_unit = match &u.scope {
+        Scope::Department(code) => Some(state.store.department(code).await?.unit),
+        _ => None,
+    };
+    Ok(place(
+        state.atlas().territory(),
+        u,
+        department_unit.as_deref(),
+    ))
 }
 
 async fn list(
@@ -136,10 +153,19 @@ async fn list(
         filter.within_units = Some(codes);
     }
     let users = state.store.users(&filter).await?;
+    // One query for all departments, not one per department account.
+    let department_units: HashMap<String, String> = state
+        .store
+        .departments()
+        .await?
+        .into_iter()
+        .map(|d| (d.code, d.unit))
+        .collect();
     let mut shown = Vec::with_capacity(users.len());
     for u in &users {
         // Defence in depth: every row passes the one authorization check.
-        let place = placement(&state, u).await?;
+        let unit = u.scope.department().and_then(|d| department_units.get(d));
+        let place = place(t, u, unit.map(String::as_str));
         if authz::decide(Some(actor), Action::ReadDirectory, &place.target()).is_ok() {
             shown.push(user_view(u, false));
         }
