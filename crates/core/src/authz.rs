@@ -22,10 +22,16 @@ pub enum Action {
     ManageUsers,
     ReadAudit,
     VerifyAudit,
+    /// An appeal's record and timeline, contact masked (residents: their own).
+    ReadAppeal,
+    /// Take a workflow step on an appeal; the workflow decides which.
+    HandleAppeal,
+    /// An appeal's unmasked contact phone, to call the resident (audited).
+    RevealAppealContact,
 }
 
 impl Action {
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 11] = [
         Action::ReadTerritory,
         Action::ImportTerritory,
         Action::RetireUnit,
@@ -34,6 +40,9 @@ impl Action {
         Action::ManageUsers,
         Action::ReadAudit,
         Action::VerifyAudit,
+        Action::ReadAppeal,
+        Action::HandleAppeal,
+        Action::RevealAppealContact,
     ];
 }
 
@@ -72,6 +81,21 @@ pub fn is_staff(role: Role) -> bool {
     role != Role::Resident
 }
 
+/// Roles that take part in handling appeals (not mediators, counsellors,
+/// auditors or admins: they have no business reading residents' cases).
+pub fn works_appeals(role: Role) -> bool {
+    matches!(
+        role,
+        Role::HotlineOperator
+            | Role::GridWorker
+            | Role::CommunityStaff
+            | Role::StreetStaff
+            | Role::DistrictStaff
+            | Role::DepartmentStaff
+            | Role::CitySupervisor
+    )
+}
+
 /// The decision. `actor` is `None` for an anonymous request.
 pub fn decide(actor: Option<&Actor>, action: Action, target: &Target<'_>) -> Result<(), Denied> {
     if action == Action::ReadTerritory {
@@ -88,11 +112,18 @@ pub fn decide(actor: Option<&Actor>, action: Action, target: &Target<'_>) -> Res
         Action::RevealPersonalData => own_record || actor.role == Role::Admin,
         Action::ReadAudit => actor.role == Role::Auditor,
         Action::VerifyAudit => matches!(actor.role, Role::Auditor | Role::Admin),
+        Action::ReadAppeal => own_record || works_appeals(actor.role),
+        Action::HandleAppeal | Action::RevealAppealContact => works_appeals(actor.role),
     };
     if !role_ok {
         return Err(Denied::Role);
     }
-    if own_record && matches!(action, Action::RevealPersonalData | Action::ReadDirectory) {
+    if own_record
+        && matches!(
+            action,
+            Action::RevealPersonalData | Action::ReadDirectory | Action::ReadAppeal
+        )
+    {
         return Ok(());
     }
     if within_jurisdiction(actor, target) {
@@ -144,6 +175,27 @@ mod tests {
         (Action::ReadDirectory, Role::Counsellor, "OC..."),
         (Action::ReadDirectory, Role::Auditor, "OC..."),
         (Action::ReadDirectory, Role::Admin, "OC..."),
+        (Action::ReadAppeal, Role::HotlineOperator, "OC..."),
+        (Action::ReadAppeal, Role::GridWorker, "OC..."),
+        (Action::ReadAppeal, Role::CommunityStaff, "OC..."),
+        (Action::ReadAppeal, Role::StreetStaff, "OC..."),
+        (Action::ReadAppeal, Role::DistrictStaff, "OC..."),
+        (Action::ReadAppeal, Role::DepartmentStaff, "O...."),
+        (Action::ReadAppeal, Role::CitySupervisor, "OC..."),
+        (Action::HandleAppeal, Role::HotlineOperator, "OC..."),
+        (Action::HandleAppeal, Role::GridWorker, "OC..."),
+        (Action::HandleAppeal, Role::CommunityStaff, "OC..."),
+        (Action::HandleAppeal, Role::StreetStaff, "OC..."),
+        (Action::HandleAppeal, Role::DistrictStaff, "OC..."),
+        (Action::HandleAppeal, Role::DepartmentStaff, "O...."),
+        (Action::HandleAppeal, Role::CitySupervisor, "OC..."),
+        (Action::RevealAppealContact, Role::HotlineOperator, "OC..."),
+        (Action::RevealAppealContact, Role::GridWorker, "OC..."),
+        (Action::RevealAppealContact, Role::CommunityStaff, "OC..."),
+        (Action::RevealAppealContact, Role::StreetStaff, "OC..."),
+        (Action::RevealAppealContact, Role::DistrictStaff, "OC..."),
+        (Action::RevealAppealContact, Role::DepartmentStaff, "O...."),
+        (Action::RevealAppealContact, Role::CitySupervisor, "OC..."),
     ];
 
     fn expected(action: Action, role: Role, rel: Relation) -> bool {
@@ -277,7 +329,7 @@ mod tests {
                 }
             }
         }
-        // 12 roles × up to 5 relations × 8 actions, minus inapplicable ones.
+        // 12 roles × up to 5 relations × 11 actions, minus inapplicable ones.
         assert!(checked > 400, "only {checked} combinations checked");
     }
 

@@ -106,7 +106,7 @@ fn three_servers_at_once(db: &str) {
     let out = grassroots(&["migrate"], db);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains("1 applied of 1 known"),
+        text(&out).contains("2 applied of 2 known"),
         "{}",
         text(&out)
     );

@@ -29,6 +29,15 @@ impl Backend {
             Backend::Postgres => " FOR UPDATE",
         }
     }
+
+    /// Row-lock suffix for work that several servers share: each takes rows
+    /// no other holds, so every row is processed exactly once.
+    pub(crate) fn skip_locked(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -9,6 +9,9 @@ pub enum StoreError {
     /// A stored value could not be read back (a bug or a tampered row).
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// Temporarily unable to save (a failed batch); the caller may retry.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     #[error("unsupported database url: {0}")]
     BadUrl(String),
     #[error("migration failed: {0}")]

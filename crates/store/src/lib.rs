@@ -9,6 +9,7 @@
 //! audit event in the same transaction as the change.
 
 mod accounts;
+pub mod appeals;
 mod audit;
 mod connect;
 mod error;
@@ -17,6 +18,10 @@ pub mod testing;
 mod tx;
 
 pub use accounts::{SessionUser, StoredUser, UserFilter};
+pub use appeals::{
+    AppealFilter, Intake, MeasureFilter, MeasureScope, NewTask, Notice, OutMessage, StepEffects,
+    StoredAppeal, SubmitOutcome, TimelineEntry, UnitLevels,
+};
 pub use audit::{AuditFilter, VerifyOutcome};
 pub use connect::{Backend, OpenOptions};
 pub use error::StoreError;

@@ -108,6 +108,10 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound => ApiError::new(ErrorCode::NotFound),
             StoreError::Conflict(detail) => ApiError::with_detail(ErrorCode::Conflict, detail),
+            StoreError::Unavailable(detail) => {
+                tracing::warn!(%detail, "store unavailable");
+                ApiError::with_detail(ErrorCode::Unavailable, detail)
+            }
             other => ApiError::internal(other),
         }
     }

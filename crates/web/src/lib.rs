@@ -124,12 +124,35 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let refresher = tokio::spawn(refresh_territory(state.clone()));
+    let job = state
+        .config
+        .job_interval
+        .map(|every| tokio::spawn(background_job(state.clone(), every)));
     let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await;
     refresher.abort();
+    if let Some(job) = job {
+        job.abort();
+    }
     result
+}
+
+/// The background job on every server: escalate overdue work, close
+/// unrated replies, deliver the outbox. Several servers may run it at once
+/// (see `ops::appeals::tick`).
+async fn background_job(state: AppState, every: Duration) {
+    loop {
+        state::pause(every).await;
+        match ops::appeals::tick(&state, state.now_micros()).await {
+            Ok(r) if r != ops::appeals::TickReport::default() => {
+                tracing::info!(?r, "background job");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = ?e.code, "background job failed"),
+        }
+    }
 }
 
 /// Poll a cheap fingerprint of the units table; rebuild the atlas on change.

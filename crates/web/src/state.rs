@@ -1,12 +1,16 @@
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use grassroots_core::accounts::Department;
+use grassroots_core::appeals::{HolidayCalendar, Taxonomy};
 use grassroots_core::clock::Clock;
 use grassroots_core::territory::{Atlas, Territory};
 use grassroots_store::Store;
 
 use crate::auth::LoginThrottle;
 use crate::error::ApiError;
+use crate::ops::intake_queue::IntakeQueue;
+use crate::ops::sms::SmsSender;
 
 /// Settings of the HTTP layer.
 #[derive(Clone, Debug)]
@@ -18,6 +22,11 @@ pub struct WebConfig {
     /// Failed logins allowed per username (and per client address) per window.
     pub login_attempts: u32,
     pub login_window: Duration,
+    /// Most submissions saved in one transaction (group commit).
+    pub intake_batch: usize,
+    /// How often `serve` runs the background job (escalation, unrated
+    /// replies, the outbox). `None`: never (tests drive `tick` directly).
+    pub job_interval: Option<Duration>,
 }
 
 impl Default for WebConfig {
@@ -27,6 +36,8 @@ impl Default for WebConfig {
             session_ttl: Duration::from_secs(12 * 3600),
             login_attempts: 5,
             login_window: Duration::from_secs(15 * 60),
+            intake_batch: 256,
+            job_interval: Some(Duration::from_secs(30)),
         }
     }
 }
@@ -37,19 +48,58 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<WebConfig>,
     atlas: Arc<RwLock<Arc<Atlas>>>,
+    departments: Arc<RwLock<Arc<Vec<Department>>>>,
+    pub taxonomy: Arc<Taxonomy>,
+    pub calendar: Arc<HolidayCalendar>,
+    pub sms: Arc<SmsSender>,
+    pub(crate) intake: IntakeQueue,
     pub(crate) throttle: Arc<LoginThrottle>,
 }
 
 impl AppState {
     pub fn new(store: Store, clock: Arc<dyn Clock>, config: WebConfig, atlas: Atlas) -> AppState {
         let throttle = LoginThrottle::new(config.login_attempts, config.login_window);
+        let intake = IntakeQueue::start(store.clone(), config.intake_batch);
         AppState {
             store,
             clock,
             config: Arc::new(config),
             atlas: Arc::new(RwLock::new(Arc::new(atlas))),
+            departments: Arc::new(RwLock::new(Arc::new(Vec::new()))),
+            taxonomy: Arc::new(Taxonomy::builtin()),
+            calendar: Arc::new(HolidayCalendar::builtin()),
+            sms: Arc::new(SmsSender::Log),
+            intake,
             throttle: Arc::new(throttle),
         }
+    }
+
+    /// Use `sender` for messages to residents (the default logs them).
+    pub fn with_sms(mut self, sender: SmsSender) -> AppState {
+        self.sms = Arc::new(sender);
+        self
+    }
+
+    /// Departments, for routing (a cheap `Arc` clone), loaded on first use
+    /// and refreshed with the territory.
+    pub async fn departments(&self) -> Result<Arc<Vec<Department>>, ApiError> {
+        let current = match self.departments.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        };
+        if !current.is_empty() {
+            return Ok(current);
+        }
+        self.reload_departments().await
+    }
+
+    pub async fn reload_departments(&self) -> Result<Arc<Vec<Department>>, ApiError> {
+        let fresh = Arc::new(self.store.departments().await?);
+        match self.departments.write() {
+            Ok(mut g) => *g = fresh.clone(),
+            Err(p) => *p.into_inner() = fresh.clone(),
+        }
+        Ok(fresh)
     }
 
     /// The current territory and its lookup index (a cheap `Arc` clone).
@@ -69,6 +119,7 @@ impl AppState {
             Ok(mut guard) => *guard = atlas,
             Err(poisoned) => *poisoned.into_inner() = atlas,
         }
+        self.reload_departments().await?;
         Ok(())
     }
 

@@ -4,16 +4,22 @@
 //! store and web crates.
 
 pub mod calendar;
+pub mod case;
 pub mod category;
+pub mod deadline;
 pub mod intake;
 pub mod measures;
+pub mod party;
 pub mod routing;
 pub mod workflow;
 
 pub use calendar::{CalendarError, HolidayCalendar, YearSchedule};
+pub use case::{CaseClocks, Rating, advance};
 pub use category::{Category, DefaultLevel, Due, Taxonomy, TimeLimit, Urgency, due};
+pub use deadline::{Clocks, Overdue, RATE_WINDOW_DAYS, act_by, escalation_target, on_overdue};
 pub use intake::{Channel, FieldError, IntakeInput, NewAppeal, Place};
 pub use measures::{AppealFacts, Measures, Rate, measure};
+pub use party::{Seat, parties};
 pub use routing::{Route, route};
 pub use workflow::{
     Appeal, Command, Event, Handler, Outcome, Party, Refusal, Satisfaction, Status,

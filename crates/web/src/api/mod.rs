@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, one module per capability.
 
+mod appeals;
 mod audit;
 mod auth;
 pub mod extract;
@@ -18,4 +19,5 @@ pub fn routes() -> Router<AppState> {
         .merge(auth::routes())
         .merge(users::routes())
         .merge(audit::routes())
+        .merge(appeals::routes())
 }
