@@ -40,6 +40,79 @@ pub enum Command {
     /// Inspect the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Run the background job once as of a given time: escalate overdue
+    /// work, close unrated replies, deliver queued messages (for catching
+    /// up after downtime, and for tests).
+    Tick {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        sms: SmsArgs,
+        /// The time to process as of (RFC 3339), e.g. 2026-11-21T09:00:00+08:00.
+        #[arg(long)]
+        now: jiff::Timestamp,
+    },
+    /// Print performance figures (not a test).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Submissions per second over HTTP on loopback, with latency, next to
+    /// the raw durable insert rate of the same database.
+    Intake {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, default_value_t = 20_000)]
+        requests: usize,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+    },
+    /// Latency of the measures endpoint over the database's appeals.
+    Measures {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+    },
+}
+
+/// Where messages to residents go.
+#[derive(Clone, Args)]
+pub struct SmsArgs {
+    /// HTTP gateway for SMS (`http://host:port/path`); without it messages
+    /// are written to the log.
+    #[arg(long, env = "GRASSROOTS_SMS_GATEWAY")]
+    pub sms_gateway: Option<String>,
+    /// Bearer token for the gateway.
+    #[arg(long, env = "GRASSROOTS_SMS_TOKEN", hide_env_values = true)]
+    pub sms_token: Option<String>,
+}
+
+impl std::fmt::Debug for SmsArgs {
+    /// The token is a secret: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmsArgs")
+            .field("sms_gateway", &self.sms_gateway)
+            .field("sms_token", &self.sms_token.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+impl SmsArgs {
+    pub fn sender(&self) -> grassroots_web::ops::sms::SmsSender {
+        match &self.sms_gateway {
+            Some(url) => grassroots_web::ops::sms::SmsSender::Http {
+                url: url.clone(),
+                token: self
+                    .sms_token
+                    .clone()
+                    .map(grassroots_web::ops::sms::Redacted),
+            },
+            None => grassroots_web::ops::sms::SmsSender::Log,
+        }
+    }
 }
 
 #[derive(Clone, Args)]
@@ -90,6 +163,11 @@ pub struct ServeArgs {
     /// Session lifetime in hours.
     #[arg(long, env = "GRASSROOTS_SESSION_HOURS", default_value_t = 12)]
     pub session_hours: u64,
+    /// Seconds between runs of the background job (0: never).
+    #[arg(long, env = "GRASSROOTS_JOB_INTERVAL_SECS", default_value_t = 30)]
+    pub job_interval_secs: u64,
+    #[command(flatten)]
+    pub sms: SmsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -102,6 +180,9 @@ pub struct DemoArgs {
     /// Size: 1.0 ≈ 1,500 grids; larger for load tests.
     #[arg(long, env = "GRASSROOTS_DEMO_SCALE", default_value_t = 1.0)]
     pub scale: f64,
+    /// Appeals in the demo's year of history (0: none).
+    #[arg(long, env = "GRASSROOTS_DEMO_APPEALS", default_value_t = 200_000)]
+    pub appeals_per_year: u32,
     /// Create the demo database and exit without serving.
     #[arg(long)]
     pub no_serve: bool,

@@ -21,7 +21,12 @@ pub struct Login {
 const LOGINS_KEY: &str = "demo.logins";
 
 /// Reuse the demo in `store`, or generate and load it. Returns the logins.
-pub async fn ensure(store: &Store, seed: u64, scale: f64) -> anyhow::Result<Vec<Login>> {
+pub async fn ensure(
+    store: &Store,
+    seed: u64,
+    scale: f64,
+    appeals_per_year: u32,
+) -> anyhow::Result<Vec<Login>> {
     if let Some(saved) = store.setting(LOGINS_KEY).await? {
         println!("Reusing the demo city already in this database.");
         return parse_logins(&saved);
@@ -96,12 +101,26 @@ pub async fn ensure(store: &Store, seed: u64, scale: f64) -> anyhow::Result<Vec<
             .map(|l| json!({ "username": l.username, "role": l.role, "scope": l.scope }))
             .collect::<Vec<_>>()
     );
+    bar.finish_and_clear();
+    let appeals = if appeals_per_year > 0 {
+        crate::history::load(
+            &mut tx,
+            &ctx,
+            &city.units,
+            &city.departments,
+            appeals_per_year,
+            seed,
+            SystemClock.now(),
+        )
+        .await?
+    } else {
+        0
+    };
     tx.put_setting(&ctx, LOGINS_KEY, &saved.to_string()).await?;
     tx.put_setting(&ctx, "demo.seed", &seed.to_string()).await?;
     tx.commit().await?;
-    bar.finish_and_clear();
     println!(
-        "Demo city created in {:.1} s: {} units, {} departments, {} staff.",
+        "Demo city created in {:.1} s: {} units, {} departments, {} staff, {appeals} appeals over the past year.",
         started.elapsed().as_secs_f64(),
         city.units.len(),
         city.departments.len(),

@@ -1,8 +1,10 @@
 //! `grassroots`: the single binary — server, demo, migrations, territory
 //! import, accounts and audit verification.
 
+mod bench;
 mod config;
 mod demo;
+mod history;
 mod progress;
 
 use std::io::BufRead as _;
@@ -18,7 +20,9 @@ use grassroots_core::territory::import::FieldMap;
 use grassroots_store::{Ctx, OpenOptions, Store, VerifyOutcome};
 use grassroots_web::{AppState, WebConfig};
 
-use config::{AuditCommand, Cli, Command, DbArgs, ServeArgs, TerritoryCommand, UserCommand};
+use config::{
+    AuditCommand, BenchCommand, Cli, Command, DbArgs, ServeArgs, TerritoryCommand, UserCommand,
+};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -73,7 +77,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Demo(args) => {
             let store = open(&args.serve.db).await?;
-            let logins = demo::ensure(&store, args.seed, args.scale).await?;
+            let logins = demo::ensure(&store, args.seed, args.scale, args.appeals_per_year).await?;
             if !args.no_serve {
                 serve(store, &args.serve, Some(logins)).await?;
             } else {
@@ -220,6 +224,42 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             eprintln!("token {id} for {username} (shown once; send as `Authorization: Bearer …`):");
             println!("{secret}");
         }
+        Command::Tick { db, sms, now } => {
+            let store = open(&db).await?;
+            let atlas = grassroots_web::load_atlas(&store)
+                .await
+                .map_err(|e| anyhow::anyhow!("loading the territory: {:?}", e.code))?;
+            let config = WebConfig {
+                job_interval: None,
+                ..WebConfig::default()
+            };
+            let state =
+                AppState::new(store, Arc::new(SystemClock), config, atlas).with_sms(sms.sender());
+            let report = grassroots_web::ops::appeals::tick(&state, now.as_microsecond())
+                .await
+                .map_err(|e| anyhow::anyhow!("tick failed: {:?}", e.code))?;
+            println!(
+                "tick as of {now}: {} escalated, {} closed as not rated, {} overdue at the top, \
+                 {} messages sent, {} failed",
+                report.escalated,
+                report.closed_not_rated,
+                report.at_top,
+                report.messages_sent,
+                report.messages_failed
+            );
+        }
+        Command::Bench(BenchCommand::Intake {
+            db,
+            requests,
+            concurrency,
+        }) => {
+            let store = open(&db).await?;
+            bench::intake(store, requests, concurrency.max(1)).await?;
+        }
+        Command::Bench(BenchCommand::Measures { db, rounds }) => {
+            let store = open(&db).await?;
+            bench::measures(store, rounds.max(1)).await?;
+        }
         Command::Audit(AuditCommand::Verify { db }) => {
             let store = open(&db).await?;
             let bar = progress::spinner("verifying audit chain");
@@ -278,9 +318,12 @@ async fn serve(
     let config = WebConfig {
         secure_cookies: args.secure_cookies,
         session_ttl: Duration::from_secs(args.session_hours.max(1) * 3600),
+        job_interval: (args.job_interval_secs > 0)
+            .then(|| Duration::from_secs(args.job_interval_secs)),
         ..WebConfig::default()
     };
-    let state = AppState::new(store, Arc::new(SystemClock), config, atlas);
+    let state =
+        AppState::new(store, Arc::new(SystemClock), config, atlas).with_sms(args.sms.sender());
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;

@@ -353,7 +353,17 @@ async fn import_lookup_users_and_audit_verify_on_postgres() {
 }
 
 fn demo_then_reuse(db: &str) {
-    let out = grassroots(&["demo", "--no-serve", "--scale", "0.2"], db);
+    let out = grassroots(
+        &[
+            "demo",
+            "--no-serve",
+            "--scale",
+            "0.2",
+            "--appeals-per-year",
+            "3000",
+        ],
+        db,
+    );
     assert!(out.status.success(), "{}", text(&out));
     let first = text(&out);
     assert!(first.contains("Demo city created"), "{first}");
@@ -393,6 +403,15 @@ fn demo_then_reuse(db: &str) {
         .map(|a| a["code"].as_str().unwrap())
         .collect();
     assert!(codes.ends_with(&["230602", "2306"]), "{codes:?}");
+    // A year of history: the measures have something true to show.
+    let r = client
+        .get(server.url("/api/v1/measures?unit=230602"))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.body);
+    assert!(r.body["count"].as_u64().unwrap() > 100, "{}", r.body);
+    let rate = r.body["satisfaction_rate"].as_f64().unwrap();
+    assert!((0.5..1.0).contains(&rate), "{}", r.body);
     // Failures from one address across many usernames lock that address
     // out (default: 5 per 15 minutes), even for a correct password.
     for i in 0..5 {
@@ -420,6 +439,12 @@ fn demo_then_reuse(db: &str) {
         "{}",
         text(&out)
     );
+    // Catching up after downtime: a month later everything open is overdue.
+    let out = grassroots(&["tick", "--now", "2100-01-01T00:00:00Z"], db);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("escalated"), "{}", text(&out));
+    let out = grassroots(&["tick", "--now", "not-a-time"], db);
+    assert!(!out.status.success());
     let out = grassroots(&["audit", "verify"], db);
     assert!(out.status.success(), "{}", text(&out));
 }

@@ -26,7 +26,7 @@ pub use audit::{AuditFilter, VerifyOutcome};
 pub use connect::{Backend, OpenOptions};
 pub use error::StoreError;
 pub use territory::StoredUnit;
-pub use tx::{Ctx, Tx};
+pub use tx::{AuditEntry, Ctx, Tx};
 
 use sqlx::AnyPool;
 

@@ -97,55 +97,104 @@ impl Tx {
         object_id: &str,
         fields: &[&str],
     ) -> Result<i64> {
+        self.audit_many(&[AuditEntry {
+            ctx,
+            action,
+            object_type,
+            object_id: object_id.to_owned(),
+            fields,
+        }])
+        .await
+    }
+
+    /// Append several audit events in order: the head is read and written
+    /// once and the rows go in a few multi-row statements (group commit of
+    /// intake). Returns the last sequence number.
+    pub async fn audit_many(&mut self, entries: &[AuditEntry<'_>]) -> Result<i64> {
         let head_sql = format!(
             "SELECT seq, hash FROM audit_head WHERE id = 1{}",
             self.backend.for_update()
         );
-        let (seq, hash): (i64, String) = sqlx::query_as(&head_sql)
+        let (mut seq, mut hash): (i64, String) = sqlx::query_as(&head_sql)
             .fetch_one(&mut *self.inner)
             .await?;
-        let record = AuditRecord {
-            at_micros: ctx.now_micros,
-            actor_id: ctx.actor_id,
-            actor: ctx.actor.clone(),
-            role: ctx.role.clone(),
-            unit: ctx.unit.clone(),
-            action: action.to_owned(),
-            object_type: object_type.to_owned(),
-            object_id: object_id.to_owned(),
-            fields: fields.iter().map(|f| (*f).to_owned()).collect(),
-            reason: ctx.reason.clone(),
-            request_id: ctx.request_id.clone(),
-        };
-        let event = audit::chain(Some((seq, hash.as_str())), record);
-        let fields_json = serde_json::to_string(&event.record.fields)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO audit_events (seq, at_micros, actor_id, actor, role, unit, action, \
-             object_type, object_id, fields, reason, request_id, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-        )
-        .bind(event.seq)
-        .bind(event.record.at_micros)
-        .bind(event.record.actor_id)
-        .bind(&event.record.actor)
-        .bind(&event.record.role)
-        .bind(&event.record.unit)
-        .bind(&event.record.action)
-        .bind(&event.record.object_type)
-        .bind(&event.record.object_id)
-        .bind(fields_json)
-        .bind(&event.record.reason)
-        .bind(&event.record.request_id)
-        .bind(&event.prev_hash)
-        .bind(&event.hash)
-        .execute(&mut *self.inner)
-        .await?;
+        if entries.is_empty() {
+            return Ok(seq);
+        }
+        let mut events = Vec::with_capacity(entries.len());
+        for e in entries {
+            let record = AuditRecord {
+                at_micros: e.ctx.now_micros,
+                actor_id: e.ctx.actor_id,
+                actor: e.ctx.actor.clone(),
+                role: e.ctx.role.clone(),
+                unit: e.ctx.unit.clone(),
+                action: e.action.to_owned(),
+                object_type: e.object_type.to_owned(),
+                object_id: e.object_id.clone(),
+                fields: e.fields.iter().map(|f| (*f).to_owned()).collect(),
+                reason: e.ctx.reason.clone(),
+                request_id: e.ctx.request_id.clone(),
+            };
+            let event = audit::chain(Some((seq, hash.as_str())), record);
+            seq = event.seq;
+            hash = event.hash.clone();
+            events.push(event);
+        }
+        for chunk in events.chunks(AUDIT_ROWS_PER_STATEMENT) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let b = i * 14;
+                    let cols: Vec<String> = (1..=14).map(|c| format!("${}", b + c)).collect();
+                    format!("({})", cols.join(", "))
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO audit_events (seq, at_micros, actor_id, actor, role, unit, action, \
+                 object_type, object_id, fields, reason, request_id, prev_hash, hash) VALUES {}",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for event in chunk {
+                let fields_json = serde_json::to_string(&event.record.fields)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                q = q
+                    .bind(event.seq)
+                    .bind(event.record.at_micros)
+                    .bind(event.record.actor_id)
+                    .bind(&event.record.actor)
+                    .bind(&event.record.role)
+                    .bind(&event.record.unit)
+                    .bind(&event.record.action)
+                    .bind(&event.record.object_type)
+                    .bind(&event.record.object_id)
+                    .bind(fields_json)
+                    .bind(&event.record.reason)
+                    .bind(&event.record.request_id)
+                    .bind(&event.prev_hash)
+                    .bind(&event.hash);
+            }
+            q.execute(&mut *self.inner).await?;
+        }
         sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-            .bind(event.seq)
-            .bind(&event.hash)
+            .bind(seq)
+            .bind(&hash)
             .execute(&mut *self.inner)
             .await?;
-        Ok(event.seq)
+        Ok(seq)
     }
+}
+
+/// Rows per multi-row audit insert (SQLite looks named parameters up
+/// linearly, so very wide statements get slow).
+const AUDIT_ROWS_PER_STATEMENT: usize = 32;
+
+/// One audit event to append.
+#[derive(Clone, Debug)]
+pub struct AuditEntry<'a> {
+    pub ctx: &'a Ctx,
+    pub action: &'a str,
+    pub object_type: &'a str,
+    pub object_id: String,
+    pub fields: &'a [&'a str],
 }

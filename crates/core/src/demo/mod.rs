@@ -12,6 +12,7 @@
 //! The city unit `2306` has no boundary (the districts carry them); its label
 //! is that of 萨尔图区, the seat of the city government.
 
+pub mod history;
 mod names;
 mod partition;
 

@@ -3,6 +3,7 @@
 //! `grassroots_core::appeals`; this module saves each accepted step with
 //! its timeline entry, audit event and messages in one transaction.
 
+mod bulk;
 mod measures;
 mod outbox;
 mod read;

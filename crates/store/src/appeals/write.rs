@@ -2,12 +2,14 @@
 //! commit) and workflow steps (optimistic version check, plus the row lock
 //! on PostgreSQL).
 
+use std::collections::HashMap;
+
 use grassroots_core::appeals::Event;
 
 use super::row::{APPEAL_COLUMNS, appeal_from_row, outcome_kind, satisfaction_str, status_str};
-use super::{StepEffects, StoredAppeal, TimelineEntry, handler_parts};
+use super::{Notice, OutMessage, StepEffects, StoredAppeal, TimelineEntry, handler_parts};
 use crate::territory::to_e7;
-use crate::{Ctx, Result, Store, StoreError, Tx};
+use crate::{AuditEntry, Ctx, Result, Store, StoreError, Tx};
 
 /// One submission, decided and ready to save.
 #[derive(Clone, Debug)]
@@ -31,84 +33,41 @@ pub struct SubmitOutcome {
     pub created: bool,
 }
 
-fn json(v: &impl serde::Serialize) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+/// The columns an intake writes, in the order `bind_appeal` binds them.
+pub(crate) const INSERT_COLUMNS: &str = "tracking_code, idempotency_key, idempotency_hash, \
+    category, category_group, description, lon_e7, lat_e7, address, unit_code, district_code, \
+    street_code, community_code, grid_code, contact_name, contact_phone, publish, urgency, \
+    channel, requester_id, entered_by, time_limit, route_rule, status, handler_kind, \
+    handler_code, handler_level, first_handler_kind, first_handler_code, returns, \
+    returns_count, passed_around, reopened, escalations, supervised, outcome, outcome_kind, \
+    requesters, version, received_at, sign_due, reply_due, status_at, clock_from, act_by, \
+    closed_at, signed_at, replied_at, reply_text, rated_resolved, rated_satisfaction";
+pub(crate) const INSERT_COUNT: usize = 51;
+
+/// `$n+1, …, $n+INSERT_COUNT`.
+pub(crate) fn placeholders(offset: usize) -> String {
+    (1..=INSERT_COUNT)
+        .map(|i| format!("${}", offset + i))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-impl Store {
-    /// Save a batch of submissions in one transaction (one fsync for all).
-    /// Each gets its own outcome; a refused one (a reused idempotency key)
-    /// writes nothing and does not affect the others.
-    pub async fn submit_appeals(&self, batch: &[Intake]) -> Result<Vec<Result<SubmitOutcome>>> {
-        let mut tx = self.write().await?;
-        let mut out = Vec::with_capacity(batch.len());
-        for intake in batch {
-            out.push(tx.submit_appeal(intake).await?);
-        }
-        tx.commit().await?;
-        Ok(out)
-    }
+type AnyQuery<'q, O> = sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>;
 
-    pub async fn submit_appeal(&self, intake: &Intake) -> Result<SubmitOutcome> {
-        let mut out = self.submit_appeals(std::slice::from_ref(intake)).await?;
-        out.pop().unwrap_or(Err(StoreError::NotFound))
-    }
-}
-
-impl Tx {
-    async fn existing_submission(
-        &mut self,
-        key: &str,
-    ) -> Result<Option<(i64, String, Option<String>)>> {
-        Ok(sqlx::query_as(
-            "SELECT id, tracking_code, idempotency_hash FROM appeals WHERE idempotency_key = $1",
-        )
+/// Bind one appeal's values in `INSERT_COLUMNS` order.
+pub(crate) fn bind_appeal<'q, O>(
+    q: AnyQuery<'q, O>,
+    a: &'q StoredAppeal,
+    key: Option<&'q str>,
+    hash: Option<&'q str>,
+) -> Result<AnyQuery<'q, O>> {
+    let s = &a.state;
+    let (hk, hc) = handler_parts(s.handler.as_ref());
+    let (fk, fc) = handler_parts(s.first_handler.as_ref());
+    let r = a.rating.as_ref();
+    Ok(q.bind(&a.tracking_code)
         .bind(key)
-        .fetch_optional(&mut *self.inner)
-        .await?)
-    }
-
-    /// The outer `Result` is a database failure (the batch is lost); the
-    /// inner one is this submission's own refusal.
-    pub async fn submit_appeal(&mut self, intake: &Intake) -> Result<Result<SubmitOutcome>> {
-        let reused = |hash: Option<String>, id: i64, code: String| {
-            if hash == intake.idempotency_hash {
-                Ok(SubmitOutcome {
-                    id,
-                    tracking_code: code,
-                    created: false,
-                })
-            } else {
-                Err(StoreError::Conflict(
-                    "the idempotency key was used for a different submission".into(),
-                ))
-            }
-        };
-        if let Some(key) = &intake.idempotency_key
-            && let Some((id, code, hash)) = self.existing_submission(key).await?
-        {
-            return Ok(reused(hash, id, code));
-        }
-        let a = &intake.appeal;
-        let s = &a.state;
-        let (hk, hc) = handler_parts(s.handler.as_ref());
-        let (fk, fc) = handler_parts(s.first_handler.as_ref());
-        let inserted: Option<(i64,)> = sqlx::query_as(
-            "INSERT INTO appeals (tracking_code, idempotency_key, idempotency_hash, category, \
-             category_group, description, lon_e7, lat_e7, address, unit_code, district_code, \
-             street_code, community_code, grid_code, contact_name, contact_phone, publish, urgency, \
-             channel, requester_id, entered_by, time_limit, route_rule, status, handler_kind, \
-             handler_code, handler_level, first_handler_kind, first_handler_code, returns, \
-             returns_count, passed_around, reopened, escalations, supervised, outcome, outcome_kind, requesters, \
-             version, received_at, sign_due, reply_due, status_at, clock_from, act_by, closed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-             $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, \
-             $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46) \
-             ON CONFLICT DO NOTHING RETURNING id",
-        )
-        .bind(&a.tracking_code)
-        .bind(&intake.idempotency_key)
-        .bind(&intake.idempotency_hash)
+        .bind(hash)
         .bind(&a.category)
         .bind(&a.category_group)
         .bind(&a.description)
@@ -152,47 +111,302 @@ impl Tx {
         .bind(a.clocks.clock_from)
         .bind(a.clocks.act_by)
         .bind(a.clocks.closed_at)
+        .bind(a.clocks.signed_at)
+        .bind(a.clocks.replied_at)
+        .bind(&a.reply_text)
+        .bind(r.map(|r| i64::from(r.resolved)))
+        .bind(r.map(|r| satisfaction_str(r.satisfaction))))
+}
+
+type Known = (i64, String, Option<String>);
+
+const CREATE_FIELDS: &[&str] = &[
+    "category",
+    "description",
+    "location",
+    "contact",
+    "publish",
+    "urgency",
+    "channel",
+    "status",
+    "handler",
+];
+
+/// Rows per multi-row timeline insert (see `AUDIT_ROWS_PER_STATEMENT`).
+pub(crate) const TIMELINE_ROWS_PER_STATEMENT: usize = 64;
+
+/// `($1, …, $w), ($w+1, …), …` for `rows` rows of `width` values.
+pub(crate) fn value_lists(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cols: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
+            format!("({})", cols.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn reused(intake: &Intake, hash: Option<String>, id: i64, code: String) -> Result<SubmitOutcome> {
+    if hash == intake.idempotency_hash {
+        Ok(SubmitOutcome {
+            id,
+            tracking_code: code,
+            created: false,
+        })
+    } else {
+        Err(StoreError::Conflict(
+            "the idempotency key was used for a different submission".into(),
+        ))
+    }
+}
+
+fn json(v: &impl serde::Serialize) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+impl Store {
+    /// Save a batch of submissions in one transaction (one fsync for all).
+    /// Each gets its own outcome; a refused one (a reused idempotency key)
+    /// writes nothing and does not affect the others.
+    pub async fn submit_appeals(&self, batch: &[Intake]) -> Result<Vec<Result<SubmitOutcome>>> {
+        let mut tx = self.write().await?;
+        let out = tx.submit_batch(batch).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    pub async fn submit_appeal(&self, intake: &Intake) -> Result<SubmitOutcome> {
+        let mut out = self.submit_appeals(std::slice::from_ref(intake)).await?;
+        out.pop().unwrap_or(Err(StoreError::NotFound))
+    }
+}
+
+impl Tx {
+    async fn existing_submissions(&mut self, keys: &[&str]) -> Result<HashMap<String, Known>> {
+        let mut known = HashMap::new();
+        for chunk in keys.chunks(100) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT idempotency_key, id, tracking_code, idempotency_hash FROM appeals \
+                 WHERE idempotency_key IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query_as::<_, (String, i64, String, Option<String>)>(&sql);
+            for k in chunk {
+                q = q.bind(*k);
+            }
+            for (key, id, code, hash) in q.fetch_all(&mut *self.inner).await? {
+                known.insert(key, (id, code, hash));
+            }
+        }
+        Ok(known)
+    }
+
+    /// Save a batch of submissions. The outer `Result` is a database
+    /// failure (the batch is lost); each inner one is that submission's own
+    /// outcome. Side rows (timeline, audit, notices, messages) of the whole
+    /// batch go in a few multi-row statements.
+    pub async fn submit_batch(&mut self, batch: &[Intake]) -> Result<Vec<Result<SubmitOutcome>>> {
+        let keys: Vec<&str> = batch
+            .iter()
+            .filter_map(|i| i.idempotency_key.as_deref())
+            .collect();
+        let mut known = self.existing_submissions(&keys).await?;
+        let mut out = Vec::with_capacity(batch.len());
+        let mut created: Vec<(&Intake, i64)> = Vec::new();
+        for intake in batch {
+            if let Some(key) = &intake.idempotency_key
+                && let Some((id, code, hash)) = known.get(key)
+            {
+                out.push(reused(intake, hash.clone(), *id, code.clone()));
+                continue;
+            }
+            match self.insert_appeal_row(intake).await? {
+                Some(id) => {
+                    let code = intake.appeal.tracking_code.clone();
+                    if let Some(key) = &intake.idempotency_key {
+                        known.insert(
+                            key.clone(),
+                            (id, code.clone(), intake.idempotency_hash.clone()),
+                        );
+                    }
+                    created.push((intake, id));
+                    out.push(Ok(SubmitOutcome {
+                        id,
+                        tracking_code: code,
+                        created: true,
+                    }));
+                }
+                None => {
+                    // Another server saved the same key first (PostgreSQL
+                    // waited for it), or — vanishingly rare — the tracking
+                    // code was taken.
+                    let again = match &intake.idempotency_key {
+                        Some(key) => self
+                            .existing_submissions(&[key.as_str()])
+                            .await?
+                            .remove(key),
+                        None => None,
+                    };
+                    out.push(match again {
+                        Some((id, code, hash)) => reused(intake, hash, id, code),
+                        None => Err(StoreError::Conflict(
+                            "tracking code collision; retry".into(),
+                        )),
+                    });
+                }
+            }
+        }
+        let timeline: Vec<(i64, &TimelineEntry)> = created
+            .iter()
+            .flat_map(|(i, id)| i.timeline.iter().map(move |e| (*id, e)))
+            .collect();
+        self.insert_timeline_rows(&timeline).await?;
+        let ids: Vec<String> = created.iter().map(|(_, id)| id.to_string()).collect();
+        let entries: Vec<AuditEntry<'_>> = created
+            .iter()
+            .zip(&ids)
+            .map(|((i, _), id)| AuditEntry {
+                ctx: &i.ctx,
+                action: "appeal.create",
+                object_type: "appeal",
+                object_id: id.clone(),
+                fields: CREATE_FIELDS,
+            })
+            .collect();
+        self.audit_many(&entries).await?;
+        let effects: Vec<(&Ctx, i64, &StepEffects)> = created
+            .iter()
+            .map(|(i, id)| (&i.ctx, *id, &i.effects))
+            .collect();
+        self.add_effects_many(&effects).await?;
+        Ok(out)
+    }
+
+    /// Insert one appeal row; `None` when a unique key was taken.
+    async fn insert_appeal_row(&mut self, intake: &Intake) -> Result<Option<i64>> {
+        let sql = format!(
+            "INSERT INTO appeals ({INSERT_COLUMNS}) VALUES ({}) ON CONFLICT DO NOTHING RETURNING id",
+            placeholders(0)
+        );
+        let q = sqlx::query_as(&sql);
+        let inserted: Option<(i64,)> = bind_appeal(
+            q,
+            &intake.appeal,
+            intake.idempotency_key.as_deref(),
+            intake.idempotency_hash.as_deref(),
+        )?
         .fetch_optional(&mut *self.inner)
         .await?;
-        let Some((id,)) = inserted else {
-            // Another server saved the same key first (PostgreSQL waited for
-            // it), or — vanishingly rare — the tracking code was taken.
-            if let Some(key) = &intake.idempotency_key
-                && let Some((id, code, hash)) = self.existing_submission(key).await?
-            {
-                return Ok(reused(hash, id, code));
+        Ok(inserted.map(|(id,)| id))
+    }
+
+    /// Timeline rows in multi-row statements.
+    pub(crate) async fn insert_timeline_rows(
+        &mut self,
+        rows: &[(i64, &TimelineEntry)],
+    ) -> Result<()> {
+        for chunk in rows.chunks(TIMELINE_ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO appeal_events (appeal_id, at_micros, action, public, actor_id, actor, \
+                 role, unit, handler_kind, handler_code, note) VALUES {}",
+                value_lists(chunk.len(), 11)
+            );
+            let mut q = sqlx::query(&sql);
+            for (id, e) in chunk {
+                let (hk, hc) = handler_parts(e.handler.as_ref());
+                q = q
+                    .bind(*id)
+                    .bind(e.at)
+                    .bind(&e.action)
+                    .bind(i64::from(e.public))
+                    .bind(e.actor_id)
+                    .bind(&e.actor)
+                    .bind(&e.role)
+                    .bind(&e.unit)
+                    .bind(hk)
+                    .bind(hc)
+                    .bind(&e.note);
             }
-            return Ok(Err(StoreError::Conflict(
-                "tracking code collision; retry".into(),
-            )));
-        };
-        for entry in &intake.timeline {
-            self.add_timeline(id, entry).await?;
+            q.execute(&mut *self.inner).await?;
         }
-        self.audit(
-            &intake.ctx,
-            "appeal.create",
-            "appeal",
-            &id.to_string(),
-            &[
-                "category",
-                "description",
-                "location",
-                "contact",
-                "publish",
-                "urgency",
-                "channel",
-                "status",
-                "handler",
-            ],
-        )
-        .await?;
-        self.add_effects(&intake.ctx, id, &intake.effects).await?;
-        Ok(Ok(SubmitOutcome {
-            id,
-            tracking_code: a.tracking_code.clone(),
-            created: true,
-        }))
+        Ok(())
+    }
+
+    /// Notices, messages and tasks of several appeals, few statements.
+    async fn add_effects_many(&mut self, all: &[(&Ctx, i64, &StepEffects)]) -> Result<()> {
+        let notices: Vec<(&Ctx, i64, &Notice)> = all
+            .iter()
+            .flat_map(|(c, id, fx)| fx.notices.iter().map(move |n| (*c, *id, n)))
+            .collect();
+        for chunk in notices.chunks(64) {
+            let sql = format!(
+                "INSERT INTO notifications (target_kind, target_code, appeal_id, kind, created_at) \
+                 VALUES {}",
+                value_lists(chunk.len(), 5)
+            );
+            let mut q = sqlx::query(&sql);
+            for (ctx, id, n) in chunk {
+                let (k, c) = handler_parts(Some(&n.to));
+                q = q
+                    .bind(k)
+                    .bind(c)
+                    .bind(*id)
+                    .bind(n.kind)
+                    .bind(ctx.now_micros);
+            }
+            q.execute(&mut *self.inner).await?;
+        }
+        let messages: Vec<(&Ctx, i64, &OutMessage)> = all
+            .iter()
+            .flat_map(|(c, id, fx)| fx.messages.iter().map(move |m| (*c, *id, m)))
+            .collect();
+        for chunk in messages.chunks(48) {
+            let sql = format!(
+                "INSERT INTO outbox (dedupe_key, channel, destination, template, params, \
+                 appeal_id, state, attempts, next_attempt_at, created_at) VALUES {} \
+                 ON CONFLICT DO NOTHING",
+                (0..chunk.len())
+                    .map(|i| {
+                        let b = i * 7;
+                        format!(
+                            "(${}, ${}, ${}, ${}, ${}, ${}, 'pending', 0, ${}, ${})",
+                            b + 1,
+                            b + 2,
+                            b + 3,
+                            b + 4,
+                            b + 5,
+                            b + 6,
+                            b + 7,
+                            b + 7
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for (ctx, id, m) in chunk {
+                q = q
+                    .bind(&m.dedupe_key)
+                    .bind(m.channel)
+                    .bind(&m.destination)
+                    .bind(m.template)
+                    .bind(m.params.to_string())
+                    .bind(*id)
+                    .bind(ctx.now_micros);
+            }
+            q.execute(&mut *self.inner).await?;
+        }
+        for (ctx, id, fx) in all {
+            if fx.task.is_some() || fx.merge_into.is_some() {
+                let only = StepEffects {
+                    task: fx.task.clone(),
+                    ..StepEffects::default()
+                };
+                self.add_effects(ctx, *id, &only).await?;
+            }
+        }
+        Ok(())
     }
 
     async fn add_timeline(&mut self, appeal_id: i64, e: &TimelineEntry) -> Result<()> {
