@@ -32,6 +32,31 @@ pub enum Status {
     Closed,
 }
 
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Submitted,
+        Status::Dispatched,
+        Status::InProgress,
+        Status::Replied,
+        Status::Closed,
+    ];
+
+    /// The stable key (as serialised): `submitted`, `in_progress`, …
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Submitted => "submitted",
+            Status::Dispatched => "dispatched",
+            Status::InProgress => "in_progress",
+            Status::Replied => "replied",
+            Status::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Satisfaction {

@@ -5,7 +5,7 @@ use grassroots_core::appeals::{Handler, Status};
 use grassroots_core::territory::Level;
 use sqlx::Row;
 
-use super::row::{APPEAL_COLUMNS, appeal_from_row, status_str};
+use super::row::{APPEAL_COLUMNS, appeal_from_row};
 use super::{StoredAppeal, TimelineEntry, handler_from, handler_parts};
 use crate::territory::{from_e7, to_e7};
 use crate::{Result, Store};
@@ -131,7 +131,7 @@ impl Store {
             sql.push_str(&format!(" AND ({})", scope.join(" OR ")));
         }
         if let Some(s) = f.status {
-            binds.push(status_str(s).to_owned());
+            binds.push(s.as_str().to_owned());
             sql.push_str(&format!(" AND status = ${}", binds.len()));
         }
         if f.supervised_only {

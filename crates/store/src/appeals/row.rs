@@ -23,28 +23,6 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("appeal {what}: {e}"))
 }
 
-pub(crate) fn status_str(s: Status) -> &'static str {
-    match s {
-        Status::Submitted => "submitted",
-        Status::Dispatched => "dispatched",
-        Status::InProgress => "in_progress",
-        Status::Replied => "replied",
-        Status::Closed => "closed",
-    }
-}
-
-pub(crate) fn parse_status(s: &str) -> Option<Status> {
-    [
-        Status::Submitted,
-        Status::Dispatched,
-        Status::InProgress,
-        Status::Replied,
-        Status::Closed,
-    ]
-    .into_iter()
-    .find(|x| status_str(*x) == s)
-}
-
 pub(crate) fn satisfaction_str(s: Satisfaction) -> &'static str {
     match s {
         Satisfaction::Satisfied => "satisfied",
@@ -78,7 +56,7 @@ pub(crate) fn outcome_kind(o: &Outcome) -> &'static str {
 pub(crate) fn appeal_from_row(row: &AnyRow) -> Result<StoredAppeal> {
     let id: i64 = row.try_get("id")?;
     let status: String = row.try_get("status")?;
-    let status = parse_status(&status).ok_or_else(|| corrupt("status", &status))?;
+    let status = Status::parse(&status).ok_or_else(|| corrupt("status", &status))?;
     let returns: String = row.try_get("returns")?;
     let returns = serde_json::from_str(&returns).map_err(|e| corrupt("returns", e))?;
     let outcome: Option<String> = row.try_get("outcome")?;

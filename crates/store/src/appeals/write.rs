@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use grassroots_core::appeals::Event;
 
-use super::row::{APPEAL_COLUMNS, appeal_from_row, outcome_kind, satisfaction_str, status_str};
+use super::row::{APPEAL_COLUMNS, appeal_from_row, outcome_kind, satisfaction_str};
 use super::{Notice, OutMessage, StepEffects, StoredAppeal, TimelineEntry, handler_parts};
 use crate::territory::to_e7;
 use crate::{AuditEntry, Ctx, Result, Store, StoreError, Tx};
@@ -88,7 +88,7 @@ pub(crate) fn bind_appeal<'q, O>(
         .bind(a.entered_by)
         .bind(json(&a.time_limit)?)
         .bind(&a.route_rule)
-        .bind(status_str(s.status))
+        .bind(s.status.as_str())
         .bind(hk)
         .bind(hc)
         .bind(&a.handler_level)
@@ -398,85 +398,29 @@ impl Tx {
             q.execute(&mut *self.inner).await?;
         }
         for (ctx, id, fx) in all {
-            if fx.task.is_some() || fx.merge_into.is_some() {
-                let only = StepEffects {
-                    task: fx.task.clone(),
-                    ..StepEffects::default()
-                };
-                self.add_effects(ctx, *id, &only).await?;
+            if let Some(t) = &fx.task {
+                sqlx::query(
+                    "INSERT INTO tasks (kind, unit_code, appeal_id, created_at, note) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                )
+                .bind(t.kind)
+                .bind(&t.unit)
+                .bind(*id)
+                .bind(ctx.now_micros)
+                .bind(&t.note)
+                .execute(&mut *self.inner)
+                .await?;
             }
         }
         Ok(())
     }
 
     async fn add_timeline(&mut self, appeal_id: i64, e: &TimelineEntry) -> Result<()> {
-        let (hk, hc) = handler_parts(e.handler.as_ref());
-        sqlx::query(
-            "INSERT INTO appeal_events (appeal_id, at_micros, action, public, actor_id, actor, \
-             role, unit, handler_kind, handler_code, note) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(appeal_id)
-        .bind(e.at)
-        .bind(&e.action)
-        .bind(i64::from(e.public))
-        .bind(e.actor_id)
-        .bind(&e.actor)
-        .bind(&e.role)
-        .bind(&e.unit)
-        .bind(hk)
-        .bind(hc)
-        .bind(&e.note)
-        .execute(&mut *self.inner)
-        .await?;
-        Ok(())
+        self.insert_timeline_rows(&[(appeal_id, e)]).await
     }
 
     async fn add_effects(&mut self, ctx: &Ctx, appeal_id: i64, fx: &StepEffects) -> Result<()> {
-        for n in &fx.notices {
-            let (k, c) = handler_parts(Some(&n.to));
-            sqlx::query(
-                "INSERT INTO notifications (target_kind, target_code, appeal_id, kind, created_at) \
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(k)
-            .bind(c)
-            .bind(appeal_id)
-            .bind(n.kind)
-            .bind(ctx.now_micros)
-            .execute(&mut *self.inner)
-            .await?;
-        }
-        for m in &fx.messages {
-            sqlx::query(
-                "INSERT INTO outbox (dedupe_key, channel, destination, template, params, \
-                 appeal_id, state, attempts, next_attempt_at, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7) ON CONFLICT DO NOTHING",
-            )
-            .bind(&m.dedupe_key)
-            .bind(m.channel)
-            .bind(&m.destination)
-            .bind(m.template)
-            .bind(m.params.to_string())
-            .bind(appeal_id)
-            .bind(ctx.now_micros)
-            .execute(&mut *self.inner)
-            .await?;
-        }
-        if let Some(t) = &fx.task {
-            sqlx::query(
-                "INSERT INTO tasks (kind, unit_code, appeal_id, created_at, note) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-            )
-            .bind(t.kind)
-            .bind(&t.unit)
-            .bind(appeal_id)
-            .bind(ctx.now_micros)
-            .bind(&t.note)
-            .execute(&mut *self.inner)
-            .await?;
-        }
-        Ok(())
+        self.add_effects_many(&[(ctx, appeal_id, fx)]).await
     }
 
     /// Read an appeal to change it: locked on PostgreSQL until commit.
@@ -518,7 +462,7 @@ impl Tx {
              rated_resolved = $22, rated_satisfaction = $23, rating_comment = $24, merged_into = $25, \
              returns_count = $26 WHERE id = $27 AND version = $28",
         )
-        .bind(status_str(s.status))
+        .bind(s.status.as_str())
         .bind(hk)
         .bind(hc)
         .bind(&after.handler_level)

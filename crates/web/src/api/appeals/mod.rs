@@ -142,16 +142,7 @@ async fn list(
 }
 
 fn parse_status(s: &str) -> ApiResult<Status> {
-    [
-        Status::Submitted,
-        Status::Dispatched,
-        Status::InProgress,
-        Status::Replied,
-        Status::Closed,
-    ]
-    .into_iter()
-    .find(|x| views::status_str(*x) == s)
-    .ok_or_else(|| ApiError::invalid("status", format!("unknown status {s}")))
+    Status::parse(s).ok_or_else(|| ApiError::invalid("status", format!("unknown status {s}")))
 }
 
 /// One workflow step as sent: `{"action": "sign"}`, `{"action": "reply",

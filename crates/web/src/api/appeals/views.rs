@@ -2,7 +2,7 @@
 //! actor as a role), and to staff (everything, contact masked).
 
 use grassroots_core::accounts::{Department, Role, mask_phone};
-use grassroots_core::appeals::{Handler, Outcome, Status};
+use grassroots_core::appeals::{Handler, Outcome};
 use grassroots_store::{StoredAppeal, TimelineEntry};
 use jiff::Timestamp;
 use serde_json::{Value, json};
@@ -27,16 +27,6 @@ pub fn time(micros: i64) -> Value {
 
 fn opt_time(micros: Option<i64>) -> Value {
     micros.map(time).unwrap_or(Value::Null)
-}
-
-pub fn status_str(s: Status) -> &'static str {
-    match s {
-        Status::Submitted => "submitted",
-        Status::Dispatched => "dispatched",
-        Status::InProgress => "in_progress",
-        Status::Replied => "replied",
-        Status::Closed => "closed",
-    }
 }
 
 fn handler_json(state: &AppState, departments: &[Department], h: Option<&Handler>) -> Value {
@@ -67,7 +57,7 @@ pub fn receipt(state: &AppState, a: &StoredAppeal, departments: &[Department]) -
     json!({
         "id": a.id,
         "tracking_code": a.tracking_code,
-        "status": status_str(a.state.status),
+        "status": a.state.status.as_str(),
         "handler": handler_json(state, departments, a.state.handler.as_ref()),
         "route_rule": a.route_rule,
         "category": category_json(state, &a.category),
