@@ -28,10 +28,12 @@ pub enum Action {
     HandleAppeal,
     /// An appeal's unmasked contact phone, to call the resident (audited).
     RevealAppealContact,
+    /// Edit the category taxonomy, its time limits and the holiday calendar.
+    ManageAppealRules,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::ReadTerritory,
         Action::ImportTerritory,
         Action::RetireUnit,
@@ -43,6 +45,7 @@ impl Action {
         Action::ReadAppeal,
         Action::HandleAppeal,
         Action::RevealAppealContact,
+        Action::ManageAppealRules,
     ];
 }
 
@@ -105,9 +108,10 @@ pub fn decide(actor: Option<&Actor>, action: Action, target: &Target<'_>) -> Res
     let own_record = target.owner == Some(actor.user_id);
     let role_ok = match action {
         Action::ReadTerritory => true,
-        Action::ImportTerritory | Action::RetireUnit | Action::ManageUsers => {
-            actor.role == Role::Admin
-        }
+        Action::ImportTerritory
+        | Action::RetireUnit
+        | Action::ManageUsers
+        | Action::ManageAppealRules => actor.role == Role::Admin,
         Action::ReadDirectory => is_staff(actor.role),
         Action::RevealPersonalData => own_record || actor.role == Role::Admin,
         Action::ReadAudit => actor.role == Role::Auditor,
@@ -160,6 +164,7 @@ mod tests {
         (Action::ImportTerritory, Role::Admin, "OC..."),
         (Action::RetireUnit, Role::Admin, "OC..."),
         (Action::ManageUsers, Role::Admin, "OC..."),
+        (Action::ManageAppealRules, Role::Admin, "OC..."),
         (Action::RevealPersonalData, Role::Admin, "OC..."),
         (Action::ReadAudit, Role::Auditor, "OC..."),
         (Action::VerifyAudit, Role::Auditor, "OC..."),

@@ -33,10 +33,14 @@ pub enum ErrorCode {
     Internal,
     /// The server is starting or its database is unreachable.
     Unavailable,
+    /// The body (e.g. a photo) is larger than allowed.
+    PayloadTooLarge,
+    /// The body is not of an accepted type (e.g. a photo that is not JPEG, PNG or WebP).
+    UnsupportedMediaType,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 15] = [
         ErrorCode::InvalidInput,
         ErrorCode::MalformedRequest,
         ErrorCode::Unauthenticated,
@@ -50,6 +54,8 @@ impl ErrorCode {
         ErrorCode::ImportRejected,
         ErrorCode::Internal,
         ErrorCode::Unavailable,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::UnsupportedMediaType,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +73,8 @@ impl ErrorCode {
             ErrorCode::ImportRejected => "import_rejected",
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
         }
     }
 }

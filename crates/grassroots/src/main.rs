@@ -235,15 +235,20 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             };
             let state =
                 AppState::new(store, Arc::new(SystemClock), config, atlas).with_sms(sms.sender());
+            state
+                .reload_rules()
+                .await
+                .map_err(|e| anyhow::anyhow!("loading the appeal rules: {:?}", e.code))?;
             let report = grassroots_web::ops::appeals::tick(&state, now.as_microsecond())
                 .await
                 .map_err(|e| anyhow::anyhow!("tick failed: {:?}", e.code))?;
             println!(
                 "tick as of {now}: {} escalated, {} closed as not rated, {} overdue at the top, \
-                 {} messages sent, {} failed",
+                 {} called-in units late, {} messages sent, {} failed",
                 report.escalated,
                 report.closed_not_rated,
                 report.at_top,
+                report.assists_overdue,
                 report.messages_sent,
                 report.messages_failed
             );
@@ -324,6 +329,10 @@ async fn serve(
     };
     let state =
         AppState::new(store, Arc::new(SystemClock), config, atlas).with_sms(args.sms.sender());
+    state
+        .reload_rules()
+        .await
+        .map_err(|e| anyhow::anyhow!("loading the appeal rules: {:?}", e.code))?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;

@@ -560,4 +560,14 @@ impl Store {
                 .await?,
         )
     }
+
+    /// Settings whose key starts with `prefix`, by key.
+    pub async fn settings_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT key, value FROM settings WHERE substr(key, 1, length($1)) = $1 ORDER BY key",
+        )
+        .bind(prefix)
+        .fetch_all(&self.pool)
+        .await?)
+    }
 }

@@ -13,18 +13,21 @@ pub mod appeals;
 mod audit;
 mod connect;
 mod error;
+mod login_codes;
 mod territory;
 pub mod testing;
 mod tx;
 
 pub use accounts::{SessionUser, StoredUser, UserFilter};
 pub use appeals::{
-    AppealFilter, Intake, MeasureFilter, MeasureScope, NewTask, Notice, OutMessage, StepEffects,
-    StoredAppeal, SubmitOutcome, TimelineEntry, UnitLevels,
+    AppealFilter, Intake, MAX_PHOTOS_PER_APPEAL, MeasureFilter, MeasureScope, NewPhoto, NewTask,
+    Notice, OutMessage, PhotoMeta, StepEffects, StoredAppeal, SubmitOutcome, TimelineEntry,
+    UnitLevels,
 };
 pub use audit::{AuditFilter, VerifyOutcome};
 pub use connect::{Backend, OpenOptions};
 pub use error::StoreError;
+pub use login_codes::{CodePolicy, IssueRefusal};
 pub use territory::StoredUnit;
 pub use tx::{AuditEntry, Ctx, Tx};
 

@@ -63,7 +63,8 @@ pub fn app(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         ))
-        .layer(SetResponseHeaderLayer::overriding(
+        // Photos set a stricter one of their own.
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"),
         ))
@@ -171,6 +172,12 @@ async fn refresh_territory(state: AppState) {
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "territory fingerprint failed"),
+        }
+        // Another server's administrator may have edited the appeal rules.
+        match state.reload_rules().await {
+            Ok(true) => tracing::info!("appeal rules changed; reloaded"),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = ?e.code, "appeal rules reload failed"),
         }
     }
 }

@@ -49,8 +49,7 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     atlas: Arc<RwLock<Arc<Atlas>>>,
     departments: Arc<RwLock<Arc<Vec<Department>>>>,
-    pub taxonomy: Arc<Taxonomy>,
-    pub calendar: Arc<HolidayCalendar>,
+    rules: Arc<RwLock<Arc<AppealRules>>>,
     pub sms: Arc<SmsSender>,
     pub(crate) intake: IntakeQueue,
     pub(crate) throttle: Arc<LoginThrottle>,
@@ -66,8 +65,7 @@ impl AppState {
             config: Arc::new(config),
             atlas: Arc::new(RwLock::new(Arc::new(atlas))),
             departments: Arc::new(RwLock::new(Arc::new(Vec::new()))),
-            taxonomy: Arc::new(Taxonomy::builtin()),
-            calendar: Arc::new(HolidayCalendar::builtin()),
+            rules: Arc::new(RwLock::new(Arc::new(AppealRules::builtin()))),
             sms: Arc::new(SmsSender::Log),
             intake,
             throttle: Arc::new(throttle),
@@ -123,8 +121,91 @@ impl AppState {
         Ok(())
     }
 
+    /// The category taxonomy in force (a cheap `Arc` clone).
+    pub fn taxonomy(&self) -> Arc<Taxonomy> {
+        self.rules().taxonomy.clone()
+    }
+
+    /// The working-day calendar in force (a cheap `Arc` clone).
+    pub fn calendar(&self) -> Arc<HolidayCalendar> {
+        self.rules().calendar.clone()
+    }
+
+    pub fn rules(&self) -> Arc<AppealRules> {
+        match self.rules.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Load the administrators' taxonomy and calendar years from the store
+    /// (over the built-in ones). Returns whether anything changed.
+    pub async fn reload_rules(&self) -> Result<bool, ApiError> {
+        let stored = self.store.settings_with_prefix(RULES_PREFIX).await?;
+        if stored == self.rules().source {
+            return Ok(false);
+        }
+        let fresh = Arc::new(AppealRules::from_settings(stored));
+        match self.rules.write() {
+            Ok(mut g) => *g = fresh,
+            Err(p) => *p.into_inner() = fresh,
+        }
+        Ok(true)
+    }
+
     pub fn now_micros(&self) -> i64 {
         self.clock.now_micros()
+    }
+}
+
+/// Settings keys of the appeal rules: `appeals.taxonomy`, `appeals.calendar.2027`.
+pub const RULES_PREFIX: &str = "appeals.";
+pub const TAXONOMY_KEY: &str = "appeals.taxonomy";
+pub const CALENDAR_KEY_PREFIX: &str = "appeals.calendar.";
+
+/// The taxonomy and calendar in force, and the settings they came from.
+#[derive(Debug)]
+pub struct AppealRules {
+    pub taxonomy: Arc<Taxonomy>,
+    pub calendar: Arc<HolidayCalendar>,
+    /// The stored settings (key, value) these were built from.
+    source: Vec<(String, String)>,
+}
+
+impl AppealRules {
+    fn builtin() -> AppealRules {
+        AppealRules {
+            taxonomy: Arc::new(Taxonomy::builtin()),
+            calendar: Arc::new(HolidayCalendar::builtin()),
+            source: Vec::new(),
+        }
+    }
+
+    /// Stored values were checked when saved; one that no longer parses
+    /// (a newer binary's format) is logged and the built-in kept.
+    fn from_settings(source: Vec<(String, String)>) -> AppealRules {
+        let mut taxonomy = Taxonomy::builtin();
+        let mut calendar = HolidayCalendar::builtin();
+        for (key, value) in &source {
+            if key == TAXONOMY_KEY {
+                match Taxonomy::parse(value) {
+                    Ok(t) => taxonomy = t,
+                    Err(e) => {
+                        tracing::error!(error = %e, "stored taxonomy unreadable; using built-in")
+                    }
+                }
+            } else if key.starts_with(CALENDAR_KEY_PREFIX) {
+                match HolidayCalendar::parse_year(value) {
+                    Ok(y) => calendar = calendar.with_year(y),
+                    Err(e) => tracing::error!(%key, error = %e, "stored calendar year unreadable"),
+                }
+            }
+        }
+        AppealRules {
+            taxonomy: Arc::new(taxonomy),
+            calendar: Arc::new(calendar),
+            source,
+        }
     }
 }
 

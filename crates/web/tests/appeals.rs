@@ -19,6 +19,9 @@ use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
+#[path = "appeals/extras.rs"]
+mod extras;
+
 grassroots_store::on_both_backends!(
     anonymous_submission_is_routed_and_idempotent,
     bad_submissions_are_explained_field_by_field,

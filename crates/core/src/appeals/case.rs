@@ -1,11 +1,12 @@
 //! The clocks of one case and how each accepted step moves them. Pure: the
 //! store saves what `advance` returns in the transaction of the step.
 
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::calendar::HolidayCalendar;
 use super::category::TimeLimit;
-use super::deadline::{Clocks, act_by};
+use super::deadline::{Clocks, act_by, extended};
 use super::workflow::{Appeal, Command, Satisfaction, Status};
 
 /// Times of one case, µs UTC.
@@ -54,6 +55,7 @@ impl CaseClocks {
                     Clocks {
                         entered_status_at: received_at,
                         clock_from: received_at,
+                        extension_days: 0,
                     },
                 )
             },
@@ -73,6 +75,11 @@ pub struct Rating {
 }
 
 /// Move the clocks for one accepted step `before --command--> after` at `now`.
+///
+/// The act-by time is the status deadline, or an assisting unit's
+/// sign-for time when that comes first. An approved extension moves the
+/// reply deadline the measures use as well: the limit was changed by
+/// the level above, not missed.
 pub fn advance(
     clocks: &CaseClocks,
     before: &Appeal,
@@ -103,16 +110,29 @@ pub fn advance(
     if after.status == Status::Closed {
         c.closed_at = Some(now);
         c.act_by = None;
-    } else if moved {
-        c.act_by = act_by(
+    } else if moved
+        || before.extension_days != after.extension_days
+        || before.assists != after.assists
+    {
+        let base = act_by(
             after.status,
             limit,
             calendar,
             Clocks {
                 entered_status_at: c.status_at,
                 clock_from: c.clock_from,
+                extension_days: after.extension_days,
             },
         );
+        c.act_by = match (base, after.next_assist_due()) {
+            (Some(b), Some(a)) => Some(b.min(a)),
+            (b, a) => b.or(a),
+        };
+    }
+    let granted = after.extension_days.saturating_sub(before.extension_days);
+    if granted > 0 {
+        let due = Timestamp::from_microsecond(c.reply_due).unwrap_or(Timestamp::MAX);
+        c.reply_due = extended(calendar, due, granted).as_microsecond();
     }
     c
 }
@@ -205,6 +225,47 @@ mod tests {
         assert_eq!(c.clock_from, t0 + 2 * H);
         assert_eq!(c.act_by, Some(t0 + 3 * H));
         assert_eq!(c.closed_at, None);
+    }
+
+    #[test]
+    fn an_extension_moves_the_reply_deadline_and_a_call_in_the_act_by_time() {
+        let cal = HolidayCalendar::builtin();
+        // 2026-03-02 09:00 +08:00, a Monday.
+        let t0: i64 = 1_772_413_200_000_000;
+        let a = Appeal::new(1, Some(Handler::Unit("G".into())));
+        let c = CaseClocks::at_intake(t0, t0 + H, t0 + 24 * H, a.status, &limit(), &cal);
+        let (c, a) = step(&c, &a, Command::Sign, Party::Handler, t0);
+        assert_eq!(c.act_by, Some(t0 + 24 * H));
+        let call = Command::CallIn {
+            to: vec![Handler::Department("d".into())],
+            reason: "协办".into(),
+            due: t0 + 2 * H,
+        };
+        let (c, a) = step(&c, &a, call, Party::Handler, t0 + H);
+        assert_eq!(c.act_by, Some(t0 + 2 * H), "the assist signs first");
+        let sign = Command::SignAssist {
+            by: Handler::Department("d".into()),
+        };
+        let (c, a) = step(&c, &a, sign, Party::Assistant, t0 + H);
+        assert_eq!(c.act_by, Some(t0 + 24 * H), "back to the reply limit");
+        let ask = Command::RequestExtension {
+            days: 2,
+            reason: "等待配件".into(),
+        };
+        let (c, a) = step(&c, &a, ask, Party::Handler, t0 + 2 * H);
+        assert_eq!(c.act_by, Some(t0 + 24 * H), "asking changes nothing");
+        let yes = Command::DecideExtension {
+            approve: true,
+            note: None,
+        };
+        let (c, _) = step(&c, &a, yes, Party::Dispatcher, t0 + 3 * H);
+        // Due Tuesday 09:00; two more working days: the end of Thursday.
+        let thursday_end = cal
+            .add_working_days(Timestamp::from_microsecond(t0 + 24 * H).unwrap(), 2)
+            .as_microsecond();
+        assert_eq!(thursday_end, t0 + 87 * H, "Friday 00:00 +08:00");
+        assert_eq!(c.act_by, Some(thursday_end));
+        assert_eq!(c.reply_due, thursday_end, "the measures use the new limit");
     }
 
     #[test]

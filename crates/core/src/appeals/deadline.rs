@@ -42,6 +42,8 @@ pub struct Clocks {
     pub entered_status_at: i64,
     /// When the current handler's reply clock started (µs).
     pub clock_from: i64,
+    /// Working days added to the reply limit by approved extensions.
+    pub extension_days: u32,
 }
 
 /// The next time the job must look at an appeal, or `None` when closed.
@@ -56,10 +58,26 @@ pub fn act_by(
         Status::Submitted | Status::Dispatched => {
             Some(micros(add_minutes(entered, limit.sign_minutes)))
         }
-        Status::InProgress => Some(micros(due(calendar, limit, ts(clocks.clock_from)).reply_by)),
+        Status::InProgress => {
+            let reply_by = due(calendar, limit, ts(clocks.clock_from)).reply_by;
+            Some(micros(extended(calendar, reply_by, clocks.extension_days)))
+        }
         Status::Replied => Some(micros(add_minutes(entered, RATE_WINDOW_DAYS * 24 * 60))),
         Status::Closed => None,
     }
+}
+
+/// A deadline moved by `days` approved working days: to the end of the
+/// `days`-th working day after the day it falls in (unchanged for 0). A
+/// deadline at midnight is the end of the day before, not the next day.
+pub fn extended(calendar: &HolidayCalendar, deadline: Timestamp, days: u32) -> Timestamp {
+    if days == 0 {
+        return deadline;
+    }
+    let last_instant = deadline
+        .checked_sub(jiff::SignedDuration::from_micros(1))
+        .unwrap_or(deadline);
+    calendar.add_working_days(last_instant, days)
 }
 
 /// What the job does when an appeal's act-by time has passed.
@@ -185,6 +203,7 @@ mod tests {
         let t0 = micros("2026-03-02T01:00:00Z".parse().unwrap());
         let clocks = Clocks {
             entered_status_at: t0 + HOUR,
+            extension_days: 0,
             clock_from: t0,
         };
         let at = |s| act_by(s, &limit, &cal, clocks);

@@ -10,6 +10,7 @@ pub mod deadline;
 pub mod intake;
 pub mod measures;
 pub mod party;
+pub mod photo;
 pub mod routing;
 pub mod workflow;
 
@@ -19,8 +20,9 @@ pub use category::{Category, DefaultLevel, Due, Taxonomy, TimeLimit, Urgency, du
 pub use deadline::{Clocks, Overdue, RATE_WINDOW_DAYS, act_by, escalation_target, on_overdue};
 pub use intake::{Channel, FieldError, IntakeInput, NewAppeal, Place};
 pub use measures::{AppealFacts, Measures, Rate, measure};
-pub use party::{Seat, parties};
+pub use party::{Seat, own_handler, parties, staff_of};
 pub use routing::{Route, route};
 pub use workflow::{
-    Appeal, Command, Event, Handler, Outcome, Party, Refusal, Satisfaction, Status,
+    Appeal, Assist, Command, Event, ExtensionRequest, Handler, MAX_EXTENSION_DAYS, Outcome, Party,
+    Refusal, Satisfaction, Status,
 };

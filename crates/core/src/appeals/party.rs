@@ -4,7 +4,7 @@
 //! several (a district officer handling a case is also a dispatcher for
 //! the streets below), so the caller tries each in order.
 
-use super::workflow::{Handler, Party};
+use super::workflow::{Assist, Handler, Party};
 use crate::accounts::{Actor, Role, Scope};
 
 /// What party resolution needs to know about an appeal.
@@ -17,6 +17,8 @@ pub struct Seat<'a> {
     pub location_chain: &'a [String],
     /// The resident account that filed it, if filed while signed in.
     pub requester: Option<i64>,
+    /// Units and departments called in to assist.
+    pub assists: &'a [Assist],
 }
 
 fn is_unit_staff(role: Role) -> bool {
@@ -26,21 +28,39 @@ fn is_unit_staff(role: Role) -> bool {
     )
 }
 
+/// Whether `actor` works for `handler` (its own unit or department).
+pub fn staff_of(actor: &Actor, handler: &Handler) -> bool {
+    match (&actor.scope, handler) {
+        (Scope::Unit(u), Handler::Unit(h)) => is_unit_staff(actor.role) && u == h,
+        (Scope::Department(d), Handler::Department(h)) => {
+            actor.role == Role::DepartmentStaff && d == h
+        }
+        _ => false,
+    }
+}
+
+/// The handler `actor` works for, if a unit or department handles cases.
+pub fn own_handler(actor: &Actor) -> Option<Handler> {
+    match &actor.scope {
+        Scope::Unit(u) if is_unit_staff(actor.role) => Some(Handler::Unit(u.clone())),
+        Scope::Department(d) if actor.role == Role::DepartmentStaff => {
+            Some(Handler::Department(d.clone()))
+        }
+        _ => None,
+    }
+}
+
 /// The parties `actor` holds on the appeal, most specific first.
 pub fn parties(actor: &Actor, seat: &Seat<'_>) -> Vec<Party> {
     let mut out = Vec::new();
     if seat.requester == Some(actor.user_id) && actor.role == Role::Resident {
         out.push(Party::Requester);
     }
-    let handles = match (&actor.scope, seat.handler) {
-        (Scope::Unit(u), Some(Handler::Unit(h))) => is_unit_staff(actor.role) && u == h,
-        (Scope::Department(d), Some(Handler::Department(h))) => {
-            actor.role == Role::DepartmentStaff && d == h
-        }
-        _ => false,
-    };
-    if handles {
+    if seat.handler.is_some_and(|h| staff_of(actor, h)) {
         out.push(Party::Handler);
+    }
+    if seat.assists.iter().any(|a| staff_of(actor, &a.handler)) {
+        out.push(Party::Assistant);
     }
     if let Scope::Unit(u) = &actor.scope {
         let in_location = seat.location_chain.contains(u);
@@ -105,6 +125,7 @@ mod tests {
                 handler_chain: &handler_chain,
                 location_chain: &location,
                 requester,
+                assists: &[],
             },
         )
     }
@@ -180,5 +201,30 @@ mod tests {
                 "{role:?}"
             );
         }
+    }
+
+    #[test]
+    fn staff_of_a_called_in_department_assist() {
+        let assists = [Assist {
+            handler: Handler::Department("D-UM".into()),
+            due: 0,
+            signed: false,
+            overdue: false,
+        }];
+        let location = chain(&["G", "K", "S", "D", "C"]);
+        let seat = |h: &'static str| Seat {
+            handler: None,
+            handler_chain: &[],
+            location_chain: &location,
+            requester: None,
+            assists: if h.is_empty() { &[] } else { &assists },
+        };
+        let dept = actor(Role::DepartmentStaff, Scope::Department("D-UM".into()));
+        assert_eq!(parties(&dept, &seat("x")), [Party::Assistant]);
+        assert!(parties(&dept, &seat("")).is_empty());
+        let other = actor(Role::DepartmentStaff, Scope::Department("D-X".into()));
+        assert!(parties(&other, &seat("x")).is_empty());
+        assert_eq!(own_handler(&dept), Some(Handler::Department("D-UM".into())));
+        assert_eq!(own_handler(&actor(Role::Resident, Scope::None)), None);
     }
 }

@@ -92,6 +92,30 @@ pub enum Outcome {
     },
 }
 
+/// A unit or department called in by the lead handler to help (联合办理,
+/// "blowing the whistle" — 吹哨报到). Each must sign for it by `due`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assist {
+    pub handler: Handler,
+    /// µs UTC: when it must have signed.
+    pub due: i64,
+    pub signed: bool,
+    /// Missed `due`: flagged once, and the case put under supervision.
+    pub overdue: bool,
+}
+
+/// A handler's pending request for more time (延期申请), decided by the
+/// level above.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtensionRequest {
+    /// Extra working days asked for.
+    pub days: u32,
+    pub reason: String,
+}
+
+/// Most working days one extension may add.
+pub const MAX_EXTENSION_DAYS: u32 = 15;
+
 /// The party issuing a command, relative to this appeal.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Party {
@@ -103,6 +127,8 @@ pub enum Party {
     Dispatcher,
     /// A supervisor or leader with jurisdiction.
     Supervisor,
+    /// Staff of a unit or department called in to assist.
+    Assistant,
     /// The platform itself (deadlines, escalation).
     System,
 }
@@ -148,6 +174,31 @@ pub enum Command {
     Escalate {
         to: Handler,
     },
+    /// The lead handler calls units or departments in to assist; each must
+    /// sign by `due` (µs, worked out by the caller from the time limit).
+    CallIn {
+        to: Vec<Handler>,
+        reason: String,
+        due: i64,
+    },
+    /// An assisting unit or department signs for its part.
+    SignAssist {
+        by: Handler,
+    },
+    /// An assisting unit or department did not sign in time.
+    AssistOverdue {
+        by: Handler,
+    },
+    /// The handler asks for more time, before the deadline.
+    RequestExtension {
+        days: u32,
+        reason: String,
+    },
+    /// The level above grants or refuses the pending request.
+    DecideExtension {
+        approve: bool,
+        note: Option<String>,
+    },
 }
 
 impl Command {
@@ -166,6 +217,11 @@ impl Command {
             Command::MarkInvalid { .. } => "appeal.invalid",
             Command::MergeInto { .. } => "appeal.merge",
             Command::Escalate { .. } => "appeal.escalate",
+            Command::CallIn { .. } => "appeal.call_in",
+            Command::SignAssist { .. } => "appeal.sign_assist",
+            Command::AssistOverdue { .. } => "appeal.assist_overdue",
+            Command::RequestExtension { .. } => "appeal.request_extension",
+            Command::DecideExtension { .. } => "appeal.decide_extension",
         }
     }
 }
@@ -188,6 +244,16 @@ pub enum Refusal {
     SameHandler,
     #[error("an appeal cannot be merged into itself")]
     MergeIntoSelf,
+    #[error("name at least one unit or department not already called in")]
+    NothingToCallIn,
+    #[error("that unit or department has not been called in, or has already signed")]
+    NotCalledIn,
+    #[error("an extension request is already pending")]
+    ExtensionPending,
+    #[error("no extension request is pending")]
+    NoExtensionPending,
+    #[error("an extension is 1 to {max} working days")]
+    BadExtension { max: u32 },
 }
 
 /// What one accepted command did: one timeline entry, one audit event.
@@ -224,6 +290,15 @@ pub struct Appeal {
     /// Incremented by every accepted command; the store saves with
     /// `WHERE version = old` so that of two concurrent actors one wins.
     pub version: i64,
+    /// Units and departments called in to assist (joint handling).
+    #[serde(default)]
+    pub assists: Vec<Assist>,
+    /// A pending extension request (only while in progress).
+    #[serde(default)]
+    pub extension: Option<ExtensionRequest>,
+    /// Working days added to the reply limit by approved extensions.
+    #[serde(default)]
+    pub extension_days: u32,
 }
 
 pub const MAX_TEXT: usize = 4000;
@@ -260,6 +335,9 @@ impl Appeal {
             supervised: false,
             outcome: None,
             version: 1,
+            assists: Vec::new(),
+            extension: None,
+            extension_days: 0,
         }
     }
 
@@ -283,6 +361,30 @@ impl Appeal {
 
     pub fn is_open(&self) -> bool {
         self.status != Status::Closed
+    }
+
+    /// The earliest sign-for time of an assisting unit that has neither
+    /// signed nor been flagged, while the case is being worked on.
+    pub fn next_assist_due(&self) -> Option<i64> {
+        if !matches!(self.status, Status::Dispatched | Status::InProgress) {
+            return None;
+        }
+        self.assists
+            .iter()
+            .filter(|a| !a.signed && !a.overdue)
+            .map(|a| a.due)
+            .min()
+    }
+
+    /// An assisting unit whose sign-for time has passed at `now`.
+    pub fn overdue_assist(&self, now: i64) -> Option<&Handler> {
+        if !matches!(self.status, Status::Dispatched | Status::InProgress) {
+            return None;
+        }
+        self.assists
+            .iter()
+            .find(|a| !a.signed && !a.overdue && a.due <= now)
+            .map(|a| &a.handler)
     }
 
     /// Apply a command: the next state and its one event, or a refusal.
@@ -492,7 +594,123 @@ impl Appeal {
                     &["status", "handler", "escalations", "supervised"],
                 )
             }
+            Command::CallIn { to, reason: r, due } => {
+                if self.status != S::InProgress {
+                    return wrong_status;
+                }
+                if *party != P::Handler {
+                    return wrong_party();
+                }
+                let r = reason(r)?;
+                let fresh: Vec<&Handler> = to
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, h)| {
+                        self.handler.as_ref() != Some(*h)
+                            && !self.assists.iter().any(|a| a.handler == **h)
+                            && !to[..*i].contains(*h)
+                    })
+                    .map(|(_, h)| h)
+                    .collect();
+                if fresh.is_empty() {
+                    return Err(Refusal::NothingToCallIn);
+                }
+                next.assists.extend(fresh.into_iter().map(|h| Assist {
+                    handler: h.clone(),
+                    due: *due,
+                    signed: false,
+                    overdue: false,
+                }));
+                event(false, Some(r), &["assists"])
+            }
+            Command::SignAssist { by } => {
+                if !matches!(self.status, S::Dispatched | S::InProgress) {
+                    return wrong_status;
+                }
+                if *party != P::Assistant {
+                    return wrong_party();
+                }
+                let Some(a) = next
+                    .assists
+                    .iter_mut()
+                    .find(|a| a.handler == *by && !a.signed)
+                else {
+                    return Err(Refusal::NotCalledIn);
+                };
+                a.signed = true;
+                event(false, None, &["assists"])
+            }
+            Command::AssistOverdue { by } => {
+                if !matches!(self.status, S::Dispatched | S::InProgress) {
+                    return wrong_status;
+                }
+                if *party != P::System {
+                    return wrong_party();
+                }
+                let Some(a) = next
+                    .assists
+                    .iter_mut()
+                    .find(|a| a.handler == *by && !a.signed && !a.overdue)
+                else {
+                    return Err(Refusal::NotCalledIn);
+                };
+                a.overdue = true;
+                next.supervised = true;
+                event(false, None, &["assists", "supervised"])
+            }
+            Command::RequestExtension { days, reason: r } => {
+                if self.status != S::InProgress {
+                    return wrong_status;
+                }
+                if *party != P::Handler {
+                    return wrong_party();
+                }
+                if self.extension.is_some() {
+                    return Err(Refusal::ExtensionPending);
+                }
+                if !(1..=MAX_EXTENSION_DAYS).contains(days) {
+                    return Err(Refusal::BadExtension {
+                        max: MAX_EXTENSION_DAYS,
+                    });
+                }
+                let r = reason(r)?;
+                next.extension = Some(ExtensionRequest {
+                    days: *days,
+                    reason: r.clone(),
+                });
+                event(false, Some(r), &["extension"])
+            }
+            Command::DecideExtension { approve, note } => {
+                if self.status != S::InProgress {
+                    return wrong_status;
+                }
+                if !matches!(party, P::Dispatcher | P::Supervisor) {
+                    return wrong_party();
+                }
+                let Some(req) = &self.extension else {
+                    return Err(Refusal::NoExtensionPending);
+                };
+                let note = match note.as_deref().map(str::trim) {
+                    Some(n) if n.chars().count() > MAX_REASON => {
+                        return Err(Refusal::TooLong { max: MAX_REASON });
+                    }
+                    Some("") | None => None,
+                    Some(n) => Some(n.to_owned()),
+                };
+                next.extension = None;
+                if *approve {
+                    next.extension_days += req.days;
+                    // The resident is told the limit moved.
+                    event(true, note, &["extension", "reply_due"])
+                } else {
+                    event(false, note, &["extension"])
+                }
+            }
         };
+        // A pending request lapses when the case leaves its handler's hands.
+        if next.status != S::InProgress || next.handler != self.handler {
+            next.extension = None;
+        }
         debug_assert!(next.invariant_holds(), "{next:?}");
         Ok((next, ev))
     }
@@ -507,7 +725,15 @@ impl Appeal {
         let outcome_matches = (self.status == Status::Closed) == self.outcome.is_some();
         let supervision = self.escalations == 0 || self.supervised;
         let first = self.handler.is_none() || self.first_handler.is_some();
-        handler_matches && outcome_matches && supervision && first && self.version >= 1
+        let extension = self.extension.is_none() || self.status == Status::InProgress;
+        let overdue_assists = self.assists.iter().all(|a| !a.overdue || self.supervised);
+        handler_matches
+            && outcome_matches
+            && supervision
+            && first
+            && extension
+            && overdue_assists
+            && self.version >= 1
     }
 }
 
@@ -705,6 +931,126 @@ mod tests {
         assert!(on_site.invariant_holds());
     }
 
+    #[test]
+    fn joint_handling_calls_in_and_flags_late_signing() {
+        let a = Appeal::new(1, Some(unit("s")));
+        let dept = Handler::Department("d1".into());
+        let call = Command::CallIn {
+            to: vec![dept.clone(), dept.clone(), unit("s")],
+            reason: "需要城管配合".into(),
+            due: 100,
+        };
+        assert!(matches!(
+            a.apply(&call, &Party::Handler),
+            Err(Refusal::WrongStatus { .. })
+        ));
+        let a = ok(&a, Command::Sign, Party::Handler);
+        assert!(matches!(
+            a.apply(&call, &Party::Dispatcher),
+            Err(Refusal::WrongParty { .. })
+        ));
+        let a = ok(&a, call.clone(), Party::Handler);
+        assert_eq!(
+            a.assists.len(),
+            1,
+            "duplicates and the lead itself are dropped"
+        );
+        assert_eq!(
+            a.apply(&call, &Party::Handler),
+            Err(Refusal::NothingToCallIn)
+        );
+        assert_eq!(a.next_assist_due(), Some(100));
+        assert_eq!(a.overdue_assist(99), None);
+        assert_eq!(a.overdue_assist(100), Some(&dept));
+        let late = ok(
+            &a,
+            Command::AssistOverdue { by: dept.clone() },
+            Party::System,
+        );
+        assert!(late.supervised && late.assists[0].overdue);
+        assert_eq!(late.next_assist_due(), None, "flagged once");
+        let signed = ok(
+            &late,
+            Command::SignAssist { by: dept.clone() },
+            Party::Assistant,
+        );
+        assert!(signed.assists[0].signed);
+        assert_eq!(
+            signed.apply(&Command::SignAssist { by: dept }, &Party::Assistant),
+            Err(Refusal::NotCalledIn)
+        );
+        assert_eq!(
+            a.apply(
+                &Command::SignAssist {
+                    by: Handler::Department("d9".into())
+                },
+                &Party::Assistant
+            ),
+            Err(Refusal::NotCalledIn)
+        );
+    }
+
+    #[test]
+    fn extensions_are_requested_by_the_handler_and_decided_above() {
+        let a = ok(
+            &Appeal::new(1, Some(unit("k"))),
+            Command::Sign,
+            Party::Handler,
+        );
+        let ask = |days| Command::RequestExtension {
+            days,
+            reason: "需协调产权单位".into(),
+        };
+        assert_eq!(
+            a.apply(&ask(0), &Party::Handler),
+            Err(Refusal::BadExtension {
+                max: MAX_EXTENSION_DAYS
+            })
+        );
+        assert!(matches!(
+            a.apply(&ask(3), &Party::Dispatcher),
+            Err(Refusal::WrongParty { .. })
+        ));
+        let decide = |approve| Command::DecideExtension {
+            approve,
+            note: None,
+        };
+        assert_eq!(
+            a.apply(&decide(true), &Party::Dispatcher),
+            Err(Refusal::NoExtensionPending)
+        );
+        let pending = ok(&a, ask(3), Party::Handler);
+        assert_eq!(
+            pending.apply(&ask(2), &Party::Handler),
+            Err(Refusal::ExtensionPending)
+        );
+        assert!(matches!(
+            pending.apply(&decide(true), &Party::Handler),
+            Err(Refusal::WrongParty { .. })
+        ));
+        let (granted, ev) = pending.apply(&decide(true), &Party::Dispatcher).unwrap();
+        assert_eq!(
+            (granted.extension_days, granted.extension.clone()),
+            (3, None)
+        );
+        assert!(ev.public, "the resident sees the new limit");
+        let (refused, ev) = pending.apply(&decide(false), &Party::Supervisor).unwrap();
+        assert_eq!(
+            (refused.extension_days, refused.extension.clone()),
+            (0, None)
+        );
+        assert!(!ev.public);
+        // A pending request lapses when the case moves on.
+        let replied = ok(
+            &pending,
+            Command::Reply {
+                text: "已办".into(),
+            },
+            Party::Handler,
+        );
+        assert_eq!(replied.extension, None);
+    }
+
     fn handler() -> impl Strategy<Value = Handler> {
         prop_oneof![
             (0u8..4).prop_map(|i| Handler::Unit(format!("u{i}"))),
@@ -747,6 +1093,16 @@ mod tests {
             text().prop_map(|reason| Command::MarkInvalid { reason }),
             (0i64..3).prop_map(|target| Command::MergeInto { target }),
             handler().prop_map(|to| Command::Escalate { to }),
+            (proptest::collection::vec(handler(), 0..3), text())
+                .prop_map(|(to, reason)| Command::CallIn { to, reason, due: 5 }),
+            handler().prop_map(|by| Command::SignAssist { by }),
+            handler().prop_map(|by| Command::AssistOverdue { by }),
+            (0u32..20, text())
+                .prop_map(|(days, reason)| Command::RequestExtension { days, reason }),
+            any::<bool>().prop_map(|approve| Command::DecideExtension {
+                approve,
+                note: None
+            }),
         ]
     }
 
@@ -756,6 +1112,7 @@ mod tests {
             Just(Party::Handler),
             Just(Party::Dispatcher),
             Just(Party::Supervisor),
+            Just(Party::Assistant),
             Just(Party::System)
         ]
     }

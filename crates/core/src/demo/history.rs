@@ -138,7 +138,7 @@ impl Play<'_> {
             Party::System => "system",
             Party::Dispatcher => "hotline_operator",
             Party::Supervisor => "city_supervisor",
-            Party::Handler => role_of(self.t, self.a.state.handler.as_ref()),
+            Party::Handler | Party::Assistant => role_of(self.t, self.a.state.handler.as_ref()),
         };
         self.a.state = next;
         if let Some(l) = level_of(self.t, self.a.state.handler.as_ref()) {

@@ -6,6 +6,7 @@
 mod bulk;
 mod measures;
 mod outbox;
+mod photos;
 mod read;
 mod row;
 mod write;
@@ -14,6 +15,7 @@ use grassroots_core::appeals::{Appeal, CaseClocks, Channel, Handler, Rating, Tim
 
 pub use measures::{MeasureFilter, MeasureScope};
 pub use outbox::{OutboxCounts, OutboxMessage};
+pub use photos::{MAX_PHOTOS_PER_APPEAL, NewPhoto, PhotoMeta};
 pub use read::{AppealFilter, AppealSummary, Nearby, NotificationRow, TaskRow};
 pub use write::{Intake, SubmitOutcome};
 

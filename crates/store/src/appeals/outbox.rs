@@ -88,8 +88,9 @@ impl Store {
 
     pub async fn outbox_sent(&self, id: i64, now: i64) -> Result<()> {
         sqlx::query(
-            "UPDATE outbox SET state = 'sent', sent_at = $1, claimed_until = NULL, last_error = NULL \
-             WHERE id = $2",
+            // A sign-in code is secret: once delivered it is not kept.
+            "UPDATE outbox SET state = 'sent', sent_at = $1, claimed_until = NULL, last_error = NULL, \
+             params = CASE WHEN template = 'login_code' THEN '{}' ELSE params END WHERE id = $2",
         )
         .bind(now)
         .bind(id)

@@ -17,7 +17,7 @@ pub(crate) const APPEAL_COLUMNS: &str = "id, tracking_code, category, category_g
     first_handler_code, returns, passed_around, reopened, escalations, supervised, outcome, \
     requesters, version, received_at, sign_due, reply_due, status_at, clock_from, act_by, \
     signed_at, replied_at, reply_text, closed_at, rated_resolved, rated_satisfaction, \
-    rating_comment";
+    rating_comment, assists, extension, extension_days";
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("appeal {what}: {e}"))
@@ -81,6 +81,15 @@ pub(crate) fn appeal_from_row(row: &AnyRow) -> Result<StoredAppeal> {
         supervised: flag("supervised")?,
         outcome,
         version: row.try_get("version")?,
+        assists: serde_json::from_str(&row.try_get::<String, _>("assists")?)
+            .map_err(|e| corrupt("assists", e))?,
+        extension: row
+            .try_get::<Option<String>, _>("extension")?
+            .map(|e| serde_json::from_str(&e))
+            .transpose()
+            .map_err(|e| corrupt("extension", e))?,
+        extension_days: u32::try_from(row.try_get::<i64, _>("extension_days")?)
+            .map_err(|e| corrupt("extension_days", e))?,
     };
     let time_limit: String = row.try_get("time_limit")?;
     let time_limit: TimeLimit =

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use grassroots_core::appeals::Event;
 
 use super::row::{APPEAL_COLUMNS, appeal_from_row, outcome_kind, satisfaction_str};
-use super::{Notice, OutMessage, StepEffects, StoredAppeal, TimelineEntry, handler_parts};
+use super::{
+    NewPhoto, Notice, OutMessage, StepEffects, StoredAppeal, TimelineEntry, handler_parts,
+};
 use crate::territory::to_e7;
 use crate::{AuditEntry, Ctx, Result, Store, StoreError, Tx};
 
@@ -23,6 +25,7 @@ pub struct Intake {
     pub idempotency_hash: Option<String>,
     pub timeline: Vec<TimelineEntry>,
     pub effects: StepEffects,
+    pub photos: Vec<NewPhoto>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,8 +44,9 @@ pub(crate) const INSERT_COLUMNS: &str = "tracking_code, idempotency_key, idempot
     handler_code, handler_level, first_handler_kind, first_handler_code, returns, \
     returns_count, passed_around, reopened, escalations, supervised, outcome, outcome_kind, \
     requesters, version, received_at, sign_due, reply_due, status_at, clock_from, act_by, \
-    closed_at, signed_at, replied_at, reply_text, rated_resolved, rated_satisfaction";
-pub(crate) const INSERT_COUNT: usize = 51;
+    closed_at, signed_at, replied_at, reply_text, rated_resolved, rated_satisfaction, assists, \
+    extension, extension_days";
+pub(crate) const INSERT_COUNT: usize = 54;
 
 /// `$n+1, …, $n+INSERT_COUNT`.
 pub(crate) fn placeholders(offset: usize) -> String {
@@ -115,7 +119,10 @@ pub(crate) fn bind_appeal<'q, O>(
         .bind(a.clocks.replied_at)
         .bind(&a.reply_text)
         .bind(r.map(|r| i64::from(r.resolved)))
-        .bind(r.map(|r| satisfaction_str(r.satisfaction))))
+        .bind(r.map(|r| satisfaction_str(r.satisfaction)))
+        .bind(json(&s.assists)?)
+        .bind(s.extension.as_ref().map(json).transpose()?)
+        .bind(i64::from(s.extension_days)))
 }
 
 type Known = (i64, String, Option<String>);
@@ -280,6 +287,11 @@ impl Tx {
             .map(|(i, id)| (&i.ctx, *id, &i.effects))
             .collect();
         self.add_effects_many(&effects).await?;
+        for (intake, id) in &created {
+            if !intake.photos.is_empty() {
+                self.add_photos(&intake.ctx, *id, &intake.photos).await?;
+            }
+        }
         Ok(out)
     }
 
@@ -460,7 +472,8 @@ impl Tx {
              outcome_kind = $13, version = $14, status_at = $15, clock_from = $16, act_by = $17, \
              signed_at = $18, replied_at = $19, reply_text = $20, closed_at = $21, \
              rated_resolved = $22, rated_satisfaction = $23, rating_comment = $24, merged_into = $25, \
-             returns_count = $26 WHERE id = $27 AND version = $28",
+             returns_count = $26, reply_due = $27, assists = $28, extension = $29, \
+             extension_days = $30 WHERE id = $31 AND version = $32",
         )
         .bind(s.status.as_str())
         .bind(hk)
@@ -488,6 +501,10 @@ impl Tx {
         .bind(r.and_then(|r| r.comment.clone()))
         .bind(effects.merge_into)
         .bind(s.returns.len() as i64)
+        .bind(c.reply_due)
+        .bind(json(&s.assists)?)
+        .bind(s.extension.as_ref().map(json).transpose()?)
+        .bind(i64::from(s.extension_days))
         .bind(after.id)
         .bind(before_version)
         .execute(&mut *self.inner)

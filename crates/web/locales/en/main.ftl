@@ -11,5 +11,7 @@ error-outside_territory = This location lies outside the city's territory. { $de
 error-conflict = Conflict: { $detail }
 error-import_rejected = Import rejected; nothing was imported: { $detail }
 error-internal = Internal server error; please try again later. If it persists, contact the administrator with the request id.
+error-payload_too_large = Too large: { $detail }
+error-unsupported_media_type = Unsupported file type: { $detail }
 error-unavailable = The service is temporarily unavailable; please try again later.
 nearest-unit = Nearest unit: { $name } ({ $code }).

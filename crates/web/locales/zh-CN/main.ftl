@@ -11,5 +11,7 @@ error-outside_territory = 该位置不在本市辖区内。{ $detail }
 error-conflict = 操作冲突：{ $detail }
 error-import_rejected = 导入被拒绝，未导入任何数据：{ $detail }
 error-internal = 服务器内部错误，请稍后再试。如问题持续，请联系管理员并提供请求编号。
+error-payload_too_large = 内容过大：{ $detail }
+error-unsupported_media_type = 不支持的文件类型：{ $detail }
 error-unavailable = 服务暂不可用，请稍后再试。
 nearest-unit = 最近的单元：{ $name }（{ $code }）。

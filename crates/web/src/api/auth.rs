@@ -17,6 +17,14 @@ use crate::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/auth/login", post(login))
+        .route(
+            "/api/v1/auth/sms-code",
+            post(super::sms_login::request_code),
+        )
+        .route(
+            "/api/v1/auth/sms-login",
+            post(super::sms_login::login_with_code),
+        )
         .route("/api/v1/auth/logout", post(logout))
         .route("/api/v1/auth/me", get(me))
         .route("/api/v1/auth/tokens", post(create_token))
@@ -31,7 +39,7 @@ struct LoginRequest {
 
 /// The TCP peer (set by `serve`); headers such as X-Forwarded-For are
 /// client-controlled and would let an attacker dodge the throttle.
-fn client_addr(extensions: &axum::http::Extensions) -> Option<String> {
+pub(crate) fn client_addr(extensions: &axum::http::Extensions) -> Option<String> {
     extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip().to_string())
@@ -66,18 +74,27 @@ async fn login(
         return Err(ApiError::new(ErrorCode::LoginFailed));
     };
     state.throttle.clear(&keys);
-    if found.user.disabled {
+    start_session(&state, &caller, &found.user).await
+}
+
+/// A new session for `user`: the cookie, and the user in the body.
+pub(crate) async fn start_session(
+    state: &AppState,
+    caller: &Caller,
+    user: &grassroots_store::StoredUser,
+) -> ApiResult<impl IntoResponse + use<>> {
+    if user.disabled {
         return Err(ApiError::new(ErrorCode::AccountDisabled));
     }
     let secret = auth::new_secret();
     let ttl = state.config.session_ttl;
     let now = state.now_micros();
     let expires = now + i64::try_from(ttl.as_micros()).unwrap_or(i64::MAX / 2);
-    let ctx = grassroots_store::Ctx::for_actor(&found.user.actor(), now)
+    let ctx = grassroots_store::Ctx::for_actor(&user.actor(), now)
         .with_request_id(caller.request_id.clone());
     state
         .store
-        .create_session(&ctx, found.user.id, &auth::secret_hash(&secret), expires)
+        .create_session(&ctx, user.id, &auth::secret_hash(&secret), expires)
         .await?;
     let mut cookie = format!(
         "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
@@ -87,7 +104,7 @@ async fn login(
         cookie.push_str("; Secure");
     }
     let cookie = HeaderValue::from_str(&cookie).map_err(ApiError::internal)?;
-    let body = json!({ "user": user_view(&found.user, false), "expires_at_micros": expires });
+    let body = json!({ "user": user_view(user, false), "expires_at_micros": expires });
     Ok(([(SET_COOKIE, cookie)], Json(body)))
 }
 

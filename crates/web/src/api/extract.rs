@@ -31,7 +31,12 @@ where
 }
 
 fn json_rejection(r: JsonRejection) -> ApiError {
-    ApiError::with_detail(ErrorCode::MalformedRequest, r.body_text())
+    let code = if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        ErrorCode::PayloadTooLarge
+    } else {
+        ErrorCode::MalformedRequest
+    };
+    ApiError::with_detail(code, r.body_text())
 }
 
 /// Query parameters as a map; empty values count as absent.

@@ -1,10 +1,11 @@
 //! The JSON API under `/api/v1`, one module per capability.
 
-mod appeals;
+pub mod appeals;
 mod audit;
 mod auth;
 pub mod extract;
 mod health;
+mod sms_login;
 mod territory;
 pub mod users;
 

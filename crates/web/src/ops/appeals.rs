@@ -4,9 +4,10 @@
 
 use grassroots_core::ErrorCode;
 use grassroots_core::accounts::{Actor, Department};
+use grassroots_core::appeals::calendar::add_minutes;
 use grassroots_core::appeals::{
-    Command, Event, Handler, Outcome, Overdue, Party, Rating, Refusal, Seat, Status, advance,
-    escalation_target, on_overdue, parties,
+    Clocks, Command, Event, Handler, Outcome, Overdue, Party, Rating, Refusal, Seat, Status,
+    act_by, advance, escalation_target, on_overdue, own_handler, parties, staff_of,
 };
 use grassroots_core::authz::{self, Action, Target};
 use grassroots_core::territory::Territory;
@@ -118,6 +119,11 @@ pub fn refusal_error(r: &Refusal) -> ApiError {
         Refusal::TooLong { .. } => ApiError::invalid("text", r.to_string()),
         Refusal::SameHandler => ApiError::invalid("to", r.to_string()),
         Refusal::MergeIntoSelf => ApiError::invalid("target", r.to_string()),
+        Refusal::NothingToCallIn => ApiError::invalid("to", r.to_string()),
+        Refusal::BadExtension { .. } => ApiError::invalid("days", r.to_string()),
+        Refusal::NotCalledIn | Refusal::ExtensionPending | Refusal::NoExtensionPending => {
+            ApiError::with_detail(ErrorCode::Conflict, r.to_string())
+        }
     }
 }
 
@@ -206,6 +212,43 @@ fn effects_of(before: &StoredAppeal, after: &StoredAppeal, cmd: &Command, seq: i
             });
         }
         Command::MergeInto { target } => fx.merge_into = Some(*target),
+        Command::CallIn { .. } => {
+            for a in after.state.assists.iter().skip(before.state.assists.len()) {
+                fx.notices.push(Notice {
+                    to: a.handler.clone(),
+                    kind: "called_in",
+                });
+            }
+        }
+        Command::AssistOverdue { by } => {
+            fx.notices.push(Notice {
+                to: by.clone(),
+                kind: "overdue",
+            });
+            if let Some(h) = &after.state.handler {
+                fx.notices.push(Notice {
+                    to: h.clone(),
+                    kind: "assist_overdue",
+                });
+            }
+        }
+        Command::DecideExtension { approve, .. } => {
+            if let Some(h) = &after.state.handler {
+                fx.notices.push(Notice {
+                    to: h.clone(),
+                    kind: if *approve {
+                        "extension_approved"
+                    } else {
+                        "extension_refused"
+                    },
+                });
+            }
+            if *approve {
+                let due = crate::api::appeals::views::time(after.clocks.reply_due);
+                fx.messages
+                    .extend(sms("appeal_extended", json!({ "reply_by": due })));
+            }
+        }
         _ => {}
     }
     if let (Some(o), true) = (&after.state.outcome, before.state.outcome.is_none()) {
@@ -239,7 +282,8 @@ pub async fn act(
         Acting::TrackingCode => vec![Party::Requester],
         Acting::Actor(actor) => {
             let target = place.target(before.requester_id);
-            if authz::decide(Some(actor), Action::ReadAppeal, &target).is_err() {
+            let assisting = is_assisting(actor, &before);
+            if !assisting && authz::decide(Some(actor), Action::ReadAppeal, &target).is_err() {
                 return Err(ApiError::new(ErrorCode::NotFound));
             }
             let seat = Seat {
@@ -247,14 +291,16 @@ pub async fn act(
                 handler_chain: &place.handler_chain,
                 location_chain: &place.location_chain,
                 requester: before.requester_id,
+                assists: &before.state.assists,
             };
             let ps = parties(actor, &seat);
-            if !ps.contains(&Party::Requester) {
+            if !ps.contains(&Party::Requester) && !assisting {
                 authz::decide(Some(actor), Action::HandleAppeal, &target)?;
             }
             ps
         }
     };
+    let cmd = complete(state, cmd, &before, &acting, ctx.now_micros)?;
     if let Some(v) = expected_version
         && v != before.state.version
     {
@@ -269,6 +315,11 @@ pub async fn act(
     match &cmd {
         Command::Dispatch { to } | Command::Reroute { to, .. } | Command::Escalate { to } => {
             check_handler(t, &departments, to)?;
+        }
+        Command::CallIn { to, .. } => {
+            for h in to {
+                check_handler(t, &departments, h)?;
+            }
         }
         Command::MergeInto { target } if *target != id => {
             let survivor = tx
@@ -309,12 +360,78 @@ pub async fn act(
         });
     };
     let after = next_record(state, t, &before, next, &cmd, ctx.now_micros);
-    let fx = effects_of(&before, &after, &cmd, after.state.version);
+    let mut fx = effects_of(&before, &after, &cmd, after.state.version);
+    if let Command::RequestExtension { .. } = &cmd {
+        // The level above decides: tell it.
+        let above = escalation_target(
+            after.state.handler.as_ref(),
+            &place.location_chain,
+            t,
+            &departments,
+        );
+        fx.notices.extend(above.map(|to| grassroots_store::Notice {
+            to,
+            kind: "extension_requested",
+        }));
+    }
     let entry = timeline_entry(ctx, &event, &after);
     tx.save_step(ctx, before.state.version, &after, &event, &entry, &fx)
         .await?;
     tx.commit().await?;
     Ok(after)
+}
+
+/// Staff of a unit or department called in to assist on this appeal.
+pub fn is_assisting(actor: &Actor, a: &StoredAppeal) -> bool {
+    a.state.assists.iter().any(|x| staff_of(actor, &x.handler))
+}
+
+/// Fill in what only the server knows: when called-in units must sign,
+/// which unit is signing for its part; and refuse an extension asked for
+/// after the deadline.
+fn complete(
+    state: &AppState,
+    cmd: Command,
+    before: &StoredAppeal,
+    acting: &Acting<'_>,
+    now: i64,
+) -> ApiResult<Command> {
+    Ok(match cmd {
+        Command::CallIn { to, reason, .. } => {
+            let at = jiff::Timestamp::from_microsecond(now).map_err(ApiError::internal)?;
+            let due = add_minutes(at, before.time_limit.sign_minutes).as_microsecond();
+            Command::CallIn { to, reason, due }
+        }
+        Command::SignAssist { .. } => {
+            let by = match acting {
+                Acting::Actor(a) => own_handler(a),
+                _ => None,
+            };
+            Command::SignAssist {
+                by: by.ok_or_else(|| ApiError::new(ErrorCode::Forbidden))?,
+            }
+        }
+        Command::RequestExtension { days, reason } => {
+            let deadline = act_by(
+                Status::InProgress,
+                &before.time_limit,
+                &state.calendar(),
+                Clocks {
+                    entered_status_at: before.clocks.status_at,
+                    clock_from: before.clocks.clock_from,
+                    extension_days: before.state.extension_days,
+                },
+            );
+            if before.state.status == Status::InProgress && deadline.is_some_and(|d| now >= d) {
+                return Err(ApiError::invalid(
+                    "days",
+                    "the deadline has passed: ask for an extension before it",
+                ));
+            }
+            Command::RequestExtension { days, reason }
+        }
+        other => other,
+    })
 }
 
 fn next_record(
@@ -333,7 +450,7 @@ fn next_record(
         cmd,
         now,
         &before.time_limit,
-        &state.calendar,
+        &state.calendar(),
     );
     after.handler_level = handler_level(t, next.handler.as_ref()).or(before.handler_level.clone());
     match cmd {
@@ -375,6 +492,8 @@ pub struct TickReport {
     pub escalated: u64,
     pub closed_not_rated: u64,
     pub at_top: u64,
+    /// Called-in units that did not sign in time (flagged, supervised).
+    pub assists_overdue: u64,
     pub messages_sent: u64,
     pub messages_failed: u64,
 }
@@ -404,7 +523,12 @@ pub async fn tick(state: &AppState, now: i64) -> ApiResult<TickReport> {
                 t,
                 &departments,
             );
-            let (cmd, kind) = match on_overdue(before.state.status, target) {
+            let late_assist = before.state.overdue_assist(now).cloned();
+            let decision = match late_assist {
+                Some(by) => Some(Overdue::Escalate(Command::AssistOverdue { by })),
+                None => on_overdue(before.state.status, target),
+            };
+            let (cmd, kind) = match decision {
                 Some(Overdue::Escalate(cmd)) => (cmd, 0),
                 Some(Overdue::CloseNotRated) => (Command::CloseNotRated, 1),
                 Some(Overdue::AtTop) | None => {
@@ -429,10 +553,10 @@ pub async fn tick(state: &AppState, now: i64) -> ApiResult<TickReport> {
             let entry = timeline_entry(&ctx, &event, &after);
             tx.save_step(&ctx, before.state.version, &after, &event, &entry, &fx)
                 .await?;
-            if kind == 0 {
-                report.escalated += 1;
-            } else {
-                report.closed_not_rated += 1;
+            match (&cmd, kind) {
+                (Command::AssistOverdue { .. }, _) => report.assists_overdue += 1,
+                (_, 0) => report.escalated += 1,
+                _ => report.closed_not_rated += 1,
             }
         }
         tx.commit().await?;

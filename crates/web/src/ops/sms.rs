@@ -46,6 +46,13 @@ pub fn render(m: &OutboxMessage) -> String {
             "【12345】您的诉求（{code}）已办结：{}。",
             param(m, "outcome")
         ),
+        "appeal_extended" => format!(
+            "【12345】您的诉求（{code}）办理时限已延长至 {}。",
+            param(m, "reply_by")
+                .get(..16)
+                .unwrap_or("")
+                .replace('T', " ")
+        ),
         "login_code" => format!(
             "【12345】您的登录验证码是 {}，10分钟内有效。",
             param(m, "code")

@@ -59,6 +59,9 @@ pub struct Submission {
     #[serde(default)]
     pub resolved_on_site: bool,
     pub note: Option<String>,
+    /// Up to three photos, base64 (an on-site resolution needs one).
+    #[serde(default)]
+    pub photos: Vec<super::photos::PhotoIn>,
 }
 
 impl Submission {
@@ -165,7 +168,7 @@ fn levels(chain: &[&Unit]) -> UnitLevels {
     }
 }
 
-fn fingerprint(n: &NewAppeal) -> String {
+fn fingerprint(n: &NewAppeal, photos: &[grassroots_store::NewPhoto]) -> String {
     let place = match &n.place {
         Some(Place::Point { lon, lat }) => format!("p:{lon}:{lat}"),
         Some(Place::Address { text, unit }) => format!("a:{text}:{unit}"),
@@ -179,7 +182,8 @@ fn fingerprint(n: &NewAppeal) -> String {
         n.contact_phone,
         n.publish,
         n.urgency.as_str(),
-        n.channel.as_str()
+        n.channel.as_str(),
+        photos.iter().map(|p| p.sha256.as_str()).collect::<Vec<_>>()
     ]);
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
@@ -194,7 +198,7 @@ pub async fn submit(
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let new = intake::check(&body.input(header_key), &state.taxonomy).map_err(field_errors)?;
+    let new = intake::check(&body.input(header_key), &state.taxonomy()).map_err(field_errors)?;
     check_channel(&caller, new.channel)?;
     if body.resolved_on_site && new.channel != Channel::GridPatrol {
         return Err(ApiError::invalid(
@@ -210,8 +214,20 @@ pub async fn submit(
     if note.as_ref().is_some_and(|n| n.chars().count() > 500) {
         return Err(ApiError::invalid("note", "at most 500 characters"));
     }
+    let purpose = if body.resolved_on_site {
+        "on_site"
+    } else {
+        "intake"
+    };
+    let photos = super::photos::intake_photos(&body.photos, purpose)?;
+    if body.resolved_on_site && (note.is_none() || photos.is_empty()) {
+        return Err(ApiError::invalid(
+            if note.is_none() { "note" } else { "photos" },
+            "an on-site resolution needs a note and a photo of the result",
+        ));
+    }
     let category = state
-        .taxonomy
+        .taxonomy()
         .get(&new.category)
         .ok_or_else(|| ApiError::invalid("category", "unknown category"))?
         .clone();
@@ -241,10 +257,10 @@ pub async fn submit(
     let now = state.now_micros();
     let received = Timestamp::from_microsecond(now).map_err(ApiError::internal)?;
     let limit = state
-        .taxonomy
+        .taxonomy()
         .limits()
         .get(category.effective_class(new.urgency));
-    let d = due(&state.calendar, &limit, received);
+    let d = due(&state.calendar(), &limit, received);
     let handler = routed.as_ref().map(|(h, _)| h.clone());
     let workflow = match (&handler, body.resolved_on_site) {
         (Some(h), true) => Appeal::resolved_on_site(0, h.clone()),
@@ -257,7 +273,7 @@ pub async fn submit(
         micros(d.reply_by),
         workflow.status,
         &limit,
-        &state.calendar,
+        &state.calendar(),
     );
     let ctx = caller.ctx(&state);
     let (requester_id, entered_by) = match &caller.actor {
@@ -339,9 +355,10 @@ pub async fn submit(
             ctx,
             appeal: appeal.clone(),
             idempotency_key,
-            idempotency_hash: Some(fingerprint(&new)),
+            idempotency_hash: Some(fingerprint(&new, &photos)),
             timeline,
             effects,
+            photos,
         })
         .await?;
     let (status, saved) = if submitted.created {
@@ -423,7 +440,7 @@ pub async fn duplicate_check(
     let category = params
         .text("category")
         .ok_or_else(|| ApiError::invalid("category", "required"))?;
-    if state.taxonomy.get(category).is_none() {
+    if state.taxonomy().get(category).is_none() {
         return Err(ApiError::invalid("category", "unknown category"));
     }
     let point = (params.required_f64("lon")?, params.required_f64("lat")?);

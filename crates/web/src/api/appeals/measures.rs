@@ -86,7 +86,7 @@ pub async fn measures(State(state): State<AppState>, params: Params) -> ApiResul
     };
     let category = params.text("category").map(str::to_owned);
     if let Some(c) = &category
-        && state.taxonomy.get(c).is_none()
+        && state.taxonomy().get(c).is_none()
     {
         return Err(ApiError::invalid(
             "category",

@@ -3,9 +3,11 @@
 
 mod intake;
 mod measures;
+mod photos;
+mod rules;
 pub mod views;
 
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::{Json, Router, routing::get, routing::post};
 use grassroots_core::ErrorCode;
 use grassroots_core::accounts::Scope;
@@ -19,38 +21,83 @@ use serde_json::{Value, json};
 use super::extract::{Body, Params, parse_id};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::ops::appeals::{Acting, Placement, act};
+use crate::ops::appeals::{Acting, Placement, act, is_assisting};
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/appeals", get(list).post(intake::submit))
+        .route(
+            "/api/v1/appeals",
+            get(list)
+                .post(intake::submit)
+                .layer(DefaultBodyLimit::max(INTAKE_BODY_LIMIT)),
+        )
         .route("/api/v1/appeals/duplicates", get(intake::duplicate_check))
         .route("/api/v1/appeals/{id}", get(detail))
         .route("/api/v1/appeals/{id}/actions", post(step))
         .route("/api/v1/appeals/{id}/reveal-contact", post(reveal_contact))
+        .route(
+            "/api/v1/appeals/{id}/photos",
+            post(photos::add_by_staff).layer(DefaultBodyLimit::max(PHOTO_BODY_LIMIT)),
+        )
+        .route(
+            "/api/v1/appeals/{id}/photos/{photo}",
+            get(photos::get_by_staff),
+        )
         .route("/api/v1/track/{code}", get(track))
         .route("/api/v1/track/{code}/actions", post(track_step))
+        .route(
+            "/api/v1/track/{code}/photos",
+            post(photos::add_by_code).layer(DefaultBodyLimit::max(PHOTO_BODY_LIMIT)),
+        )
+        .route(
+            "/api/v1/track/{code}/photos/{photo}",
+            get(photos::get_by_code),
+        )
         .route("/api/v1/categories", get(categories))
+        .route(
+            "/api/v1/admin/taxonomy",
+            get(rules::get_taxonomy).put(rules::put_taxonomy),
+        )
+        .route("/api/v1/calendar", get(rules::get_calendar))
+        .route(
+            "/api/v1/admin/calendar/{year}",
+            axum::routing::put(rules::put_calendar_year),
+        )
         .route("/api/v1/measures", get(measures::measures))
         .route("/api/v1/notifications", get(notifications))
         .route("/api/v1/tasks", get(tasks))
 }
 
+/// A photo's bytes, with room for the largest accepted one.
+const PHOTO_BODY_LIMIT: usize = grassroots_core::appeals::photo::MAX_PHOTO_BYTES + 1024;
+/// A submission with its photos in base64 (4 characters per 3 bytes).
+const INTAKE_BODY_LIMIT: usize = grassroots_core::appeals::photo::MAX_PHOTO_BYTES
+    * grassroots_core::appeals::photo::MAX_PHOTOS_AT_INTAKE
+    * 4
+    / 3
+    + 64 * 1024;
+
 /// The appeal if the caller may read it; otherwise "not found" (an
 /// appeal's existence is not disclosed outside its jurisdiction).
-async fn readable(state: &AppState, caller: &Caller, id: i64) -> ApiResult<(StoredAppeal, bool)> {
+pub(crate) async fn readable(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<(StoredAppeal, bool)> {
     let actor = caller.require()?;
     let a = state.store.appeal(id).await?;
     let departments = state.departments().await?;
     let atlas = state.atlas();
     let place = Placement::of(&a, atlas.territory(), &departments);
-    authz::decide(
-        Some(actor),
-        Action::ReadAppeal,
-        &place.target(a.requester_id),
-    )
-    .map_err(|_| ApiError::new(ErrorCode::NotFound))?;
+    if !is_assisting(actor, &a) {
+        authz::decide(
+            Some(actor),
+            Action::ReadAppeal,
+            &place.target(a.requester_id),
+        )
+        .map_err(|_| ApiError::new(ErrorCode::NotFound))?;
+    }
     let own = a.requester_id == Some(actor.user_id);
     Ok((a, own && !authz::works_appeals(actor.role)))
 }
@@ -64,11 +111,13 @@ async fn detail(
     let (a, resident) = readable(&state, &caller, id).await?;
     let timeline = state.store.timeline(id).await?;
     let departments = state.departments().await?;
-    Ok(Json(if resident {
+    let mut view = if resident {
         views::public(&state, &a, &departments, &timeline)
     } else {
         views::staff(&state, &a, &departments, Some(&timeline))
-    }))
+    };
+    view["photos"] = photos::list_for(&state, &caller, &a).await?;
+    Ok(Json(view))
 }
 
 async fn reveal_contact(
@@ -184,6 +233,21 @@ enum StepIn {
         satisfaction: Satisfaction,
         comment: Option<String>,
     },
+    /// Joint handling: the lead calls units or departments in.
+    CallIn {
+        to: Vec<Handler>,
+        reason: String,
+    },
+    /// A called-in unit or department signs for its part.
+    SignAssist,
+    RequestExtension {
+        days: u32,
+        reason: String,
+    },
+    DecideExtension {
+        approve: bool,
+        note: Option<String>,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -217,6 +281,14 @@ impl From<StepIn> for Command {
                     .map(|c| c.trim().to_owned())
                     .filter(|c| !c.is_empty()),
             },
+            // `due` and `by` are filled in by `ops::appeals::act`, which
+            // knows the appeal's limit and the actor.
+            StepIn::CallIn { to, reason } => Command::CallIn { to, reason, due: 0 },
+            StepIn::SignAssist => Command::SignAssist {
+                by: Handler::Unit(String::new()),
+            },
+            StepIn::RequestExtension { days, reason } => Command::RequestExtension { days, reason },
+            StepIn::DecideExtension { approve, note } => Command::DecideExtension { approve, note },
         }
     }
 }
@@ -243,7 +315,7 @@ async fn step(
     Ok(Json(views::staff(&state, &after, &departments, None)))
 }
 
-async fn by_code(state: &AppState, code: &str) -> ApiResult<StoredAppeal> {
+pub(crate) async fn by_code(state: &AppState, code: &str) -> ApiResult<StoredAppeal> {
     let code = normalise_tracking_code(code).ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
     Ok(state.store.appeal_by_tracking_code(&code).await?)
 }
@@ -253,7 +325,10 @@ async fn track(State(state): State<AppState>, Path(code): Path<String>) -> ApiRe
     let a = by_code(&state, &code).await?;
     let timeline = state.store.timeline(a.id).await?;
     let departments = state.departments().await?;
-    Ok(Json(views::public(&state, &a, &departments, &timeline)))
+    let mut view = views::public(&state, &a, &departments, &timeline);
+    let photos = state.store.appeal_photos(a.id).await?;
+    view["photos"] = photos::photo_list(&a, &photos, &format!("/api/v1/track/{}", a.tracking_code));
+    Ok(Json(view))
 }
 
 /// The tracking code is the anonymous resident's credential: with it they
@@ -289,7 +364,7 @@ async fn track_step(
 
 /// The taxonomy: public, so that every client can offer the categories.
 async fn categories(State(state): State<AppState>) -> Json<Value> {
-    let t = &state.taxonomy;
+    let t = &state.taxonomy();
     let items: Vec<Value> = t
         .categories()
         .iter()

@@ -46,7 +46,7 @@ fn outcome_json(o: Option<&Outcome>) -> Value {
 }
 
 fn category_json(state: &AppState, code: &str) -> Value {
-    match state.taxonomy.get(code) {
+    match state.taxonomy().get(code) {
         Some(c) => json!({"code": c.code, "name": c.name, "name_en": c.name_en, "group": c.group}),
         None => json!({"code": code}),
     }
@@ -141,6 +141,14 @@ pub fn staff(
         "rating": a.rating.as_ref().map(|r| json!({
             "resolved": r.resolved, "satisfaction": r.satisfaction, "comment": r.comment
         })),
+        "assists": a.state.assists.iter().map(|x| json!({
+            "handler": handler_json(state, departments, Some(&x.handler)),
+            "sign_by": time(x.due), "signed": x.signed, "overdue": x.overdue,
+        })).collect::<Vec<_>>(),
+        "extension": a.state.extension.as_ref().map(|e| json!({
+            "days": e.days, "reason": e.reason, "state": "pending",
+        })),
+        "extension_days": a.state.extension_days,
         "clocks": {
             "act_by": opt_time(a.clocks.act_by),
             "signed_at": opt_time(a.clocks.signed_at),
