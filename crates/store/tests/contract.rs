@@ -22,6 +22,7 @@ grassroots_store::on_both_backends!(
     audit_rows_refuse_update_and_delete,
     tampering_is_detected,
     concurrent_writers_keep_one_chain,
+    login_codes_are_single_use_limited_and_expire,
 );
 
 const T0: i64 = 1_790_000_000_000_000;
@@ -579,4 +580,107 @@ async fn concurrent_writers_keep_one_chain(url: String) {
         VerifyOutcome::Intact { events: 5 + 16 }
     );
     assert_eq!(store.user_count().await.unwrap(), 16);
+}
+
+async fn login_codes_are_single_use_limited_and_expire(url: String) {
+    use grassroots_store::{CodePolicy, IssueRefusal};
+    let store = open(&url).await;
+    let policy = CodePolicy::default();
+    let params = serde_json::json!({"code": "123456"});
+    let at = |t: i64| Ctx::system(t);
+    let issue = |t: i64, hash: &'static str| {
+        let store = store.clone();
+        let params = params.clone();
+        async move {
+            store
+                .issue_login_code(&at(t), "13700001111", hash, &params, &policy)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(issue(T0, "h1").await, Ok(()));
+    assert_eq!(
+        issue(T0 + 1_000_000, "h2").await,
+        Err(IssueRefusal::TooSoon)
+    );
+    // The message waits in the outbox, in the same transaction.
+    assert_eq!(store.outbox_counts().await.unwrap().pending, 1);
+    // Wrong, then right: single use.
+    assert!(
+        !store
+            .use_login_code("13700001111", "bad", T0, &policy)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .use_login_code("13700001111", "h1", T0, &policy)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .use_login_code("13700001111", "h1", T0, &policy)
+            .await
+            .unwrap()
+    );
+    // Five wrong tries kill a code, even for the right one afterwards.
+    let t1 = T0 + 61_000_000;
+    assert_eq!(issue(t1, "h3").await, Ok(()));
+    for _ in 0..policy.max_attempts {
+        assert!(
+            !store
+                .use_login_code("13700001111", "bad", t1, &policy)
+                .await
+                .unwrap()
+        );
+    }
+    assert!(
+        !store
+            .use_login_code("13700001111", "h3", t1, &policy)
+            .await
+            .unwrap()
+    );
+    // Expired codes do not work; five codes an hour at most.
+    let t2 = t1 + 61_000_000;
+    assert_eq!(issue(t2, "h4").await, Ok(()));
+    assert!(
+        !store
+            .use_login_code("13700001111", "h4", t2 + policy.ttl, &policy)
+            .await
+            .unwrap()
+    );
+    let t3 = t2 + 61_000_000;
+    assert_eq!(issue(t3, "h5").await, Ok(()));
+    let t4 = t3 + 61_000_000;
+    assert_eq!(issue(t4, "h6").await, Ok(()));
+    assert_eq!(
+        issue(t4 + 61_000_000, "h7").await,
+        Err(IssueRefusal::TooMany)
+    );
+    // Each issue is on the record, never with the phone in clear.
+    let events = store
+        .audit_events(&grassroots_store::AuditFilter {
+            action: Some("auth.code_issue".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 5);
+    assert!(
+        !serde_json::to_string(&events)
+            .unwrap()
+            .contains("13700001111")
+    );
+    // The first verified sign-in creates the resident, the next finds it.
+    let a = store
+        .resident_for_phone(&at(t4), "13700001111")
+        .await
+        .unwrap();
+    let b = store
+        .resident_for_phone(&at(t4), "13700001111")
+        .await
+        .unwrap();
+    assert_eq!((a.id, a.role), (b.id, Role::Resident));
 }

@@ -19,6 +19,8 @@ pub struct AppealFilter {
     pub handled_by: Vec<Handler>,
     pub status: Option<Status>,
     pub supervised_only: bool,
+    /// Only appeals filed by this resident account (and no other scope).
+    pub requester: Option<i64>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -136,6 +138,10 @@ impl Store {
         }
         if f.supervised_only {
             sql.push_str(" AND supervised = 1");
+        }
+        if let Some(id) = f.requester {
+            // An integer, formatted: nothing to inject.
+            sql.push_str(&format!(" AND requester_id = {id}"));
         }
         sql.push_str(&format!(
             " ORDER BY received_at DESC, id DESC LIMIT {} OFFSET {}",

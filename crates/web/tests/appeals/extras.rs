@@ -585,6 +585,19 @@ async fn residents_sign_in_with_a_code_sent_through_the_gateway(url: String) {
         .await;
     assert_eq!(mine.status, StatusCode::OK, "{}", mine.body);
     assert!(mine.body.get("contact").is_none(), "the public view");
+    let list = env.get("/api/v1/my/appeals", Some(&cookie)).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    let ids: Vec<i64> = list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [id], "only their own");
+    assert_eq!(
+        env.get("/api/v1/my/appeals", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let users = env
         .store
         .users(&grassroots_store::UserFilter {

@@ -44,6 +44,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/appeals/{id}/photos/{photo}",
             get(photos::get_by_staff),
         )
+        .route("/api/v1/my/appeals", get(my_appeals))
         .route("/api/v1/track/{code}", get(track))
         .route("/api/v1/track/{code}/actions", post(track_step))
         .route(
@@ -184,6 +185,31 @@ async fn list(
     let items: Vec<Value> = rows
         .iter()
         .map(|a| views::staff(&state, a, &departments, None))
+        .collect();
+    Ok(Json(
+        json!({ "items": items, "limit": filter.limit, "offset": filter.offset }),
+    ))
+}
+
+/// A signed-in resident's own appeals ("my appeals"), newest first, in
+/// the resident's view (no timeline; open one for its steps).
+async fn my_appeals(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> ApiResult<Json<Value>> {
+    let actor = caller.require()?;
+    let filter = AppealFilter {
+        requester: Some(actor.user_id),
+        limit: params.i64_or("limit", 50, 1..=500)?,
+        offset: params.i64_or("offset", 0, 0..=i64::MAX)?,
+        ..AppealFilter::default()
+    };
+    let rows = state.store.appeals(&filter).await?;
+    let departments = state.departments().await?;
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|a| views::receipt(&state, a, &departments))
         .collect();
     Ok(Json(
         json!({ "items": items, "limit": filter.limit, "offset": filter.offset }),
