@@ -30,6 +30,34 @@ impl Backend {
         }
     }
 
+    /// `(…), (…), …`: `rows` value lists of `width` parameters, bound in
+    /// order and each used once. SQLite gets anonymous `?`: it looks
+    /// numbered parameters up by name in a list, so a wide `$N` statement
+    /// costs time quadratic in its parameters.
+    pub(crate) fn value_lists(self, rows: usize, width: usize) -> String {
+        let mut out = String::with_capacity(rows * width * 5);
+        for r in 0..rows {
+            if r > 0 {
+                out.push_str(", ");
+            }
+            out.push('(');
+            for c in 0..width {
+                if c > 0 {
+                    out.push_str(", ");
+                }
+                match self {
+                    Backend::Sqlite => out.push('?'),
+                    Backend::Postgres => {
+                        out.push('$');
+                        out.push_str(&(r * width + c + 1).to_string());
+                    }
+                }
+            }
+            out.push(')');
+        }
+        out
+    }
+
     /// Row-lock suffix for work that several servers share: each takes rows
     /// no other holds, so every row is processed exactly once.
     pub(crate) fn skip_locked(self) -> &'static str {

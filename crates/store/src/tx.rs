@@ -142,17 +142,10 @@ impl Tx {
             events.push(event);
         }
         for chunk in events.chunks(AUDIT_ROWS_PER_STATEMENT) {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let b = i * 14;
-                    let cols: Vec<String> = (1..=14).map(|c| format!("${}", b + c)).collect();
-                    format!("({})", cols.join(", "))
-                })
-                .collect();
             let sql = format!(
                 "INSERT INTO audit_events (seq, at_micros, actor_id, actor, role, unit, action, \
                  object_type, object_id, fields, reason, request_id, prev_hash, hash) VALUES {}",
-                values.join(", ")
+                self.backend.value_lists(chunk.len(), 14)
             );
             let mut q = sqlx::query(&sql);
             for event in chunk {
@@ -185,9 +178,8 @@ impl Tx {
     }
 }
 
-/// Rows per multi-row audit insert (SQLite looks named parameters up
-/// linearly, so very wide statements get slow).
-const AUDIT_ROWS_PER_STATEMENT: usize = 32;
+/// Rows per multi-row audit insert.
+const AUDIT_ROWS_PER_STATEMENT: usize = 64;
 
 /// One audit event to append.
 #[derive(Clone, Debug)]

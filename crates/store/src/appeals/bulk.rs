@@ -2,12 +2,12 @@
 //! per statement, ids assigned here so that timeline rows can refer to
 //! them. One audit event records the load as a whole.
 
-use super::write::{INSERT_COLUMNS, INSERT_COUNT, bind_appeal, placeholders};
+use super::write::{INSERT_COLUMNS, INSERT_COUNT, bind_appeal};
 use super::{StoredAppeal, TimelineEntry};
 use crate::{Backend, Ctx, Result, Tx};
 
-/// Rows per statement: under SQLite's 32,766 bound parameters.
-const APPEALS_PER_STATEMENT: usize = 20;
+/// Rows per statement: well under SQLite's 32,766 bound parameters.
+const APPEALS_PER_STATEMENT: usize = 64;
 
 impl Tx {
     /// Insert `rows` (ids ignored) with their timelines.
@@ -20,18 +20,9 @@ impl Tx {
             .await?;
         let first = max.unwrap_or(0) + 1;
         for (chunk_no, chunk) in rows.chunks(APPEALS_PER_STATEMENT).enumerate() {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    format!(
-                        "(${}, {})",
-                        i * (INSERT_COUNT + 1) + 1,
-                        placeholders(i * (INSERT_COUNT + 1) + 1)
-                    )
-                })
-                .collect();
             let sql = format!(
                 "INSERT INTO appeals (id, {INSERT_COLUMNS}) VALUES {}",
-                values.join(", ")
+                self.backend.value_lists(chunk.len(), INSERT_COUNT + 1)
             );
             let mut q = sqlx::query_as::<_, ()>(&sql);
             for (i, (a, _)) in chunk.iter().enumerate() {

@@ -48,13 +48,8 @@ pub(crate) const INSERT_COLUMNS: &str = "tracking_code, idempotency_key, idempot
     extension, extension_days";
 pub(crate) const INSERT_COUNT: usize = 54;
 
-/// `$n+1, …, $n+INSERT_COUNT`.
-pub(crate) fn placeholders(offset: usize) -> String {
-    (1..=INSERT_COUNT)
-        .map(|i| format!("${}", offset + i))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+/// Appeals per multi-row insert (54 parameters each).
+const APPEALS_PER_INSERT: usize = 16;
 
 type AnyQuery<'q, O> = sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>;
 
@@ -142,17 +137,6 @@ const CREATE_FIELDS: &[&str] = &[
 /// Rows per multi-row timeline insert (see `AUDIT_ROWS_PER_STATEMENT`).
 pub(crate) const TIMELINE_ROWS_PER_STATEMENT: usize = 64;
 
-/// `($1, …, $w), ($w+1, …), …` for `rows` rows of `width` values.
-pub(crate) fn value_lists(rows: usize, width: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let cols: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
-            format!("({})", cols.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn reused(intake: &Intake, hash: Option<String>, id: i64, code: String) -> Result<SubmitOutcome> {
     if hash == intake.idempotency_hash {
         Ok(SubmitOutcome {
@@ -192,11 +176,10 @@ impl Tx {
     async fn existing_submissions(&mut self, keys: &[&str]) -> Result<HashMap<String, Known>> {
         let mut known = HashMap::new();
         for chunk in keys.chunks(100) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "SELECT idempotency_key, id, tracking_code, idempotency_hash FROM appeals \
-                 WHERE idempotency_key IN ({})",
-                marks.join(", ")
+                 WHERE idempotency_key IN {}",
+                self.backend.value_lists(1, chunk.len())
             );
             let mut q = sqlx::query_as::<_, (String, i64, String, Option<String>)>(&sql);
             for k in chunk {
@@ -219,51 +202,90 @@ impl Tx {
             .filter_map(|i| i.idempotency_key.as_deref())
             .collect();
         let mut known = self.existing_submissions(&keys).await?;
-        let mut out = Vec::with_capacity(batch.len());
-        let mut created: Vec<(&Intake, i64)> = Vec::new();
-        for intake in batch {
-            if let Some(key) = &intake.idempotency_key
-                && let Some((id, code, hash)) = known.get(key)
-            {
-                out.push(reused(intake, hash.clone(), *id, code.clone()));
-                continue;
-            }
-            match self.insert_appeal_row(intake).await? {
-                Some(id) => {
-                    let code = intake.appeal.tracking_code.clone();
-                    if let Some(key) = &intake.idempotency_key {
-                        known.insert(
-                            key.clone(),
-                            (id, code.clone(), intake.idempotency_hash.clone()),
-                        );
+        let mut out: Vec<Option<Result<SubmitOutcome>>> = (0..batch.len()).map(|_| None).collect();
+        // A key seen earlier in this batch waits for that submission's fate.
+        let mut claimed: HashMap<&str, usize> = HashMap::new();
+        let mut fresh: Vec<usize> = Vec::new();
+        let mut deferred: Vec<usize> = Vec::new();
+        for (i, intake) in batch.iter().enumerate() {
+            match intake.idempotency_key.as_deref() {
+                Some(key) if known.contains_key(key) => {
+                    if let Some((id, code, hash)) = known.get(key) {
+                        out[i] = Some(reused(intake, hash.clone(), *id, code.clone()));
                     }
-                    created.push((intake, id));
-                    out.push(Ok(SubmitOutcome {
-                        id,
-                        tracking_code: code,
-                        created: true,
-                    }));
                 }
-                None => {
-                    // Another server saved the same key first (PostgreSQL
-                    // waited for it), or — vanishingly rare — the tracking
-                    // code was taken.
-                    let again = match &intake.idempotency_key {
-                        Some(key) => self
-                            .existing_submissions(&[key.as_str()])
-                            .await?
-                            .remove(key),
-                        None => None,
-                    };
-                    out.push(match again {
-                        Some((id, code, hash)) => reused(intake, hash, id, code),
-                        None => Err(StoreError::Conflict(
-                            "tracking code collision; retry".into(),
-                        )),
-                    });
+                Some(key) if claimed.contains_key(key) => deferred.push(i),
+                key => {
+                    if let Some(key) = key {
+                        claimed.insert(key, i);
+                    }
+                    fresh.push(i);
                 }
             }
         }
+        let mut inserted: HashMap<String, i64> = HashMap::new();
+        for chunk in fresh.chunks(APPEALS_PER_INSERT) {
+            let rows: Vec<&Intake> = chunk.iter().map(|i| &batch[*i]).collect();
+            inserted.extend(self.insert_appeal_rows(&rows).await?);
+        }
+        let mut created: Vec<(&Intake, i64)> = Vec::new();
+        for i in fresh {
+            let intake = &batch[i];
+            let code = &intake.appeal.tracking_code;
+            if let Some(id) = inserted.get(code) {
+                if let Some(key) = &intake.idempotency_key {
+                    known.insert(
+                        key.clone(),
+                        (*id, code.clone(), intake.idempotency_hash.clone()),
+                    );
+                }
+                created.push((intake, *id));
+                out[i] = Some(Ok(SubmitOutcome {
+                    id: *id,
+                    tracking_code: code.clone(),
+                    created: true,
+                }));
+                continue;
+            }
+            // Another server saved the same key first (PostgreSQL waited
+            // for it), or — vanishingly rare — the tracking code was taken.
+            let again = match &intake.idempotency_key {
+                Some(key) => self
+                    .existing_submissions(&[key.as_str()])
+                    .await?
+                    .remove(key),
+                None => None,
+            };
+            out[i] = Some(match again {
+                Some((id, code, hash)) => {
+                    if let Some(key) = &intake.idempotency_key {
+                        known.insert(key.clone(), (id, code.clone(), hash.clone()));
+                    }
+                    reused(intake, hash, id, code)
+                }
+                None => Err(StoreError::Conflict(
+                    "tracking code collision; retry".into(),
+                )),
+            });
+        }
+        for i in deferred {
+            let intake = &batch[i];
+            let found = intake
+                .idempotency_key
+                .as_deref()
+                .and_then(|k| known.get(k))
+                .cloned();
+            out[i] = Some(match found {
+                Some((id, code, hash)) => reused(intake, hash, id, code),
+                None => Err(StoreError::Conflict(
+                    "an earlier submission with this key failed; retry".into(),
+                )),
+            });
+        }
+        let out: Vec<Result<SubmitOutcome>> = out
+            .into_iter()
+            .map(|o| o.unwrap_or(Err(StoreError::NotFound)))
+            .collect();
         let timeline: Vec<(i64, &TimelineEntry)> = created
             .iter()
             .flat_map(|(i, id)| i.timeline.iter().map(move |e| (*id, e)))
@@ -295,22 +317,24 @@ impl Tx {
         Ok(out)
     }
 
-    /// Insert one appeal row; `None` when a unique key was taken.
-    async fn insert_appeal_row(&mut self, intake: &Intake) -> Result<Option<i64>> {
+    /// Insert appeal rows in one statement; returns the ids of those
+    /// inserted, by tracking code (a row whose key was taken is skipped).
+    async fn insert_appeal_rows(&mut self, rows: &[&Intake]) -> Result<Vec<(String, i64)>> {
         let sql = format!(
-            "INSERT INTO appeals ({INSERT_COLUMNS}) VALUES ({}) ON CONFLICT DO NOTHING RETURNING id",
-            placeholders(0)
+            "INSERT INTO appeals ({INSERT_COLUMNS}) VALUES {} ON CONFLICT DO NOTHING \
+             RETURNING tracking_code, id",
+            self.backend.value_lists(rows.len(), INSERT_COUNT)
         );
-        let q = sqlx::query_as(&sql);
-        let inserted: Option<(i64,)> = bind_appeal(
-            q,
-            &intake.appeal,
-            intake.idempotency_key.as_deref(),
-            intake.idempotency_hash.as_deref(),
-        )?
-        .fetch_optional(&mut *self.inner)
-        .await?;
-        Ok(inserted.map(|(id,)| id))
+        let mut q = sqlx::query_as(&sql);
+        for intake in rows {
+            q = bind_appeal(
+                q,
+                &intake.appeal,
+                intake.idempotency_key.as_deref(),
+                intake.idempotency_hash.as_deref(),
+            )?;
+        }
+        Ok(q.fetch_all(&mut *self.inner).await?)
     }
 
     /// Timeline rows in multi-row statements.
@@ -322,7 +346,7 @@ impl Tx {
             let sql = format!(
                 "INSERT INTO appeal_events (appeal_id, at_micros, action, public, actor_id, actor, \
                  role, unit, handler_kind, handler_code, note) VALUES {}",
-                value_lists(chunk.len(), 11)
+                self.backend.value_lists(chunk.len(), 11)
             );
             let mut q = sqlx::query(&sql);
             for (id, e) in chunk {
@@ -355,7 +379,7 @@ impl Tx {
             let sql = format!(
                 "INSERT INTO notifications (target_kind, target_code, appeal_id, kind, created_at) \
                  VALUES {}",
-                value_lists(chunk.len(), 5)
+                self.backend.value_lists(chunk.len(), 5)
             );
             let mut q = sqlx::query(&sql);
             for (ctx, id, n) in chunk {
@@ -378,23 +402,7 @@ impl Tx {
                 "INSERT INTO outbox (dedupe_key, channel, destination, template, params, \
                  appeal_id, state, attempts, next_attempt_at, created_at) VALUES {} \
                  ON CONFLICT DO NOTHING",
-                (0..chunk.len())
-                    .map(|i| {
-                        let b = i * 7;
-                        format!(
-                            "(${}, ${}, ${}, ${}, ${}, ${}, 'pending', 0, ${}, ${})",
-                            b + 1,
-                            b + 2,
-                            b + 3,
-                            b + 4,
-                            b + 5,
-                            b + 6,
-                            b + 7,
-                            b + 7
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                self.backend.value_lists(chunk.len(), 10)
             );
             let mut q = sqlx::query(&sql);
             for (ctx, id, m) in chunk {
@@ -405,6 +413,9 @@ impl Tx {
                     .bind(m.template)
                     .bind(m.params.to_string())
                     .bind(*id)
+                    .bind("pending")
+                    .bind(0_i64)
+                    .bind(ctx.now_micros)
                     .bind(ctx.now_micros);
             }
             q.execute(&mut *self.inner).await?;

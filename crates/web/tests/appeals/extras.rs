@@ -15,6 +15,7 @@ grassroots_store::on_both_backends!(
     photos_are_checked_stored_and_served_as_images,
     residents_sign_in_with_a_code_sent_through_the_gateway,
     admins_edit_rules_that_apply_to_new_cases_only,
+    concurrent_retries_of_one_submission_make_one_appeal,
 );
 
 const JPEG: &[u8] = &[
@@ -758,4 +759,69 @@ async fn admins_edit_rules_that_apply_to_new_cases_only(url: String) {
             .holiday_name("2026-11-24".parse().unwrap())
             .is_some()
     );
+}
+
+/// Retries racing each other land in the same group commit: one appeal,
+/// the same answer for every identical retry, a conflict for a changed one.
+async fn concurrent_retries_of_one_submission_make_one_appeal(url: String) {
+    let env = setup(url).await;
+    let body = json!({
+        "category": "urban.sanitation",
+        "description": "重复提交测试",
+        "location": {"lon": IN_G1.0, "lat": IN_G1.1},
+        "idempotency_key": "retry-storm-0001",
+    });
+    let mut changed = body.clone();
+    changed["description"] = json!("另一件事");
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let b = if i % 8 == 7 {
+            changed.clone()
+        } else {
+            body.clone()
+        };
+        let app = env.app.clone();
+        tasks.push(tokio::spawn(async move {
+            let req = Request::builder()
+                .method(Method::POST)
+                .uri("/api/v1/appeals")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(b.to_string()))
+                .unwrap();
+            let res = app.oneshot(req).await.unwrap();
+            let status = res.status();
+            let bytes = res.into_body().collect().await.unwrap().to_bytes();
+            (status, serde_json::from_slice::<Value>(&bytes).unwrap())
+        }));
+    }
+    let mut created = 0;
+    let mut ids = std::collections::BTreeSet::new();
+    let mut conflicts = 0;
+    for t in tasks {
+        let (status, v) = t.await.unwrap();
+        match status {
+            StatusCode::CREATED => {
+                created += 1;
+                ids.insert(v["id"].as_i64().unwrap());
+            }
+            StatusCode::OK => {
+                ids.insert(v["id"].as_i64().unwrap());
+            }
+            StatusCode::CONFLICT => conflicts += 1,
+            other => panic!("{other}: {v}"),
+        }
+    }
+    // Whichever body came first wins; the other kind all conflict.
+    assert_eq!(created, 1);
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert!(conflicts == 3 || conflicts == 21, "{conflicts}");
+    let all = env
+        .store
+        .appeals(&grassroots_store::AppealFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 1);
 }
