@@ -540,13 +540,26 @@ impl Tx {
 
     /// A setting (e.g. `demo.seed`), written with an audit event.
     pub async fn put_setting(&mut self, ctx: &Ctx, key: &str, value: &str) -> Result<()> {
-        sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2")
-            .bind(key)
-            .bind(value)
-            .execute(&mut *self.inner)
-            .await?;
-        self.audit(ctx, "setting.put", "setting", key, &["value"])
-            .await?;
+        self.put_setting_as(ctx, "setting.put", key, value).await
+    }
+
+    /// A setting with its own audit action (e.g. `taxonomy.update`).
+    pub async fn put_setting_as(
+        &mut self,
+        ctx: &Ctx,
+        action: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = $2",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&mut *self.inner)
+        .await?;
+        self.audit(ctx, action, "setting", key, &["value"]).await?;
         Ok(())
     }
 }

@@ -4,7 +4,7 @@
 
 use grassroots_core::accounts::{NewUser, Role, Scope};
 
-use crate::{Ctx, Result, Store, StoreError, StoredUser, Tx};
+use crate::{Ctx, Result, Store, StoreError, StoredUser};
 
 /// Limits on issuing and trying codes.
 #[derive(Clone, Copy, Debug)]
@@ -175,25 +175,4 @@ impl Store {
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-impl Tx {
-    /// A named setting with its own audit action (e.g. `taxonomy.update`).
-    pub async fn put_setting_as(
-        &mut self,
-        ctx: &Ctx,
-        action: &str,
-        key: &str,
-        value: &str,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2",
-        )
-        .bind(key)
-        .bind(value)
-        .execute(&mut *self.inner)
-        .await?;
-        self.audit(ctx, action, "setting", key, &["value"]).await?;
-        Ok(())
-    }
 }
