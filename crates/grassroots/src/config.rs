@@ -52,9 +52,75 @@ pub enum Command {
         #[arg(long)]
         now: jiff::Timestamp,
     },
+    /// Early warning: space-time cluster detection.
+    #[command(subcommand)]
+    Warn(WarnCommand),
     /// Print performance figures (not a test).
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WarnCommand {
+    /// Prospective space-time permutation scan of SaTScan case and coordinate
+    /// files (latitude/longitude), with SaTScan's parameters.
+    Scan(ScanArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScanSize {
+    A,
+    B,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Case file: location id, number of cases, date (YYYY/MM/DD) and an
+    /// optional category, separated by tabs or spaces.
+    #[arg(long)]
+    pub cases: std::path::PathBuf,
+    /// Coordinates file: location id, latitude, longitude.
+    #[arg(long)]
+    pub coords: std::path::PathBuf,
+    /// First day of the study period (YYYY-MM-DD).
+    #[arg(long)]
+    pub start: jiff::civil::Date,
+    /// Last day of the study period: the analysis day every window ends on.
+    #[arg(long)]
+    pub end: jiff::civil::Date,
+    /// Largest circle radius in km.
+    #[arg(long, default_value_t = 3.0)]
+    pub max_radius_km: f64,
+    /// Largest share of all cases inside a circle (at most 0.5).
+    #[arg(long, default_value_t = 0.5)]
+    pub max_share: f64,
+    /// Longest window in days.
+    #[arg(long, default_value_t = 7)]
+    pub max_days: u32,
+    /// Fewest cases in a reported cluster.
+    #[arg(long, default_value_t = 2)]
+    pub min_cases: u32,
+    /// Monte Carlo replications (0: no p-values).
+    #[arg(long, default_value_t = 999)]
+    pub replicas: u32,
+    /// Random seed of the replications: the same seed gives the same p-values.
+    #[arg(long, default_value_t = 12_345_678)]
+    pub seed: u64,
+    /// Run every replication instead of stopping, as SaTScan does, once
+    /// (replicas + 1) / 20 of them beat the most likely cluster.
+    #[arg(long)]
+    pub no_early_stop: bool,
+    /// Most clusters to print.
+    #[arg(long, default_value_t = 10)]
+    pub max_clusters: usize,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,6 +134,19 @@ pub enum BenchCommand {
         requests: usize,
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
+    },
+    /// Space-time permutation scan on a synthetic city: wall time and peak
+    /// memory (size a: 1,500 locations, 50,000 cases; b: 10,000 locations on
+    /// a ~300 m grid, 500,000 cases; both 365 days, radius ≤ 2 km, window ≤ 7
+    /// days).
+    Scan {
+        #[arg(long, value_enum, default_value_t = ScanSize::A)]
+        size: ScanSize,
+        #[arg(long, default_value_t = 999)]
+        replicas: u32,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Latency of the measures endpoint over the database's appeals.
     Measures {

@@ -6,6 +6,7 @@ mod config;
 mod demo;
 mod history;
 mod progress;
+mod warn;
 
 use std::io::BufRead as _;
 use std::process::ExitCode;
@@ -22,6 +23,7 @@ use grassroots_web::{AppState, WebConfig};
 
 use config::{
     AuditCommand, BenchCommand, Cli, Command, DbArgs, ServeArgs, TerritoryCommand, UserCommand,
+    WarnCommand,
 };
 
 fn main() -> ExitCode {
@@ -253,6 +255,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 report.messages_failed
             );
         }
+        Command::Warn(WarnCommand::Scan(args)) => warn::scan_files(args).await?,
         Command::Bench(BenchCommand::Intake {
             db,
             requests,
@@ -261,6 +264,11 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let store = open(&db).await?;
             bench::intake(store, requests, concurrency.max(1)).await?;
         }
+        Command::Bench(BenchCommand::Scan {
+            size,
+            replicas,
+            threads,
+        }) => warn::bench_scan(size, replicas, threads).await?,
         Command::Bench(BenchCommand::Measures { db, rounds }) => {
             let store = open(&db).await?;
             bench::measures(store, rounds.max(1)).await?;

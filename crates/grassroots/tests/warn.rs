@@ -1,0 +1,117 @@
+//! `grassroots warn scan`: the real binary on SaTScan's sample files.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_grassroots");
+
+fn sample(name: &str) -> String {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../warn/tests/data/satscan-nycfever");
+    dir.join(name).to_string_lossy().into_owned()
+}
+
+fn scan(extra: &[&str]) -> std::process::Output {
+    let (cas, geo) = (sample("NYCfever.cas"), sample("NYCfever.geo"));
+    let mut args = vec![
+        "warn",
+        "scan",
+        "--cases",
+        &cas,
+        "--coords",
+        &geo,
+        "--start",
+        "2001-11-01",
+        "--end",
+        "2001-11-24",
+        "--max-radius-km",
+        "3",
+        "--max-share",
+        "0.5",
+        "--max-days",
+        "7",
+        "--replicas",
+        "999",
+        "--seed",
+        "5",
+    ];
+    args.extend_from_slice(extra);
+    Command::new(BIN).args(&args).output().unwrap()
+}
+
+#[test]
+fn json_lists_satscans_clusters_most_likely_first() {
+    let out = scan(&["--format", "json", "--max-clusters", "3"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let clusters = v["clusters"].as_array().unwrap();
+    assert_eq!(clusters.len(), 3);
+    let first = &clusters[0];
+    assert_eq!(first["center"], "11418");
+    assert_eq!(first["locations"].as_array().unwrap().len(), 9);
+    assert_eq!(first["start"], "2001-11-22");
+    assert_eq!(first["end"], "2001-11-24");
+    assert_eq!(first["observed"], 4);
+    assert_eq!(first["llr"], 3.845418);
+    assert_eq!(clusters[1]["center"], "11372");
+    assert_eq!(clusters[1]["llr"], 3.164201);
+    assert_eq!(clusters[2]["center"], "10472");
+    assert_eq!(clusters[2]["llr"], 2.137259);
+    let p = first["p_value"].as_f64().unwrap();
+    assert!((0.1..0.35).contains(&p), "{p}");
+    let rec = first["recurrence_days"].as_f64().unwrap();
+    assert!((rec - 1.0 / p).abs() < 1e-9);
+}
+
+#[test]
+fn table_reads_like_satscans_report() {
+    let out = scan(&["--max-clusters", "2"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("1. centre 11418 (40.699240 N, 73.831760 W) / 2.90 km"),
+        "{text}"
+    );
+    assert!(
+        text.contains("window     2001-11-22 .. 2001-11-24"),
+        "{text}"
+    );
+    assert!(text.contains("LLR 3.845418"), "{text}");
+    assert!(text.contains("2. centre 11372"), "{text}");
+    assert!(!text.contains("3. centre"), "{text}");
+}
+
+#[test]
+fn bad_input_is_a_clear_error_not_a_panic() {
+    let out = scan(&["--max-days", "99"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the maximum window must be 1 to 24 days"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.cas");
+    std::fs::write(&bad, "11418 1 2001/11/22\nnowhere 1 2001/11/23\n").unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "warn",
+            "scan",
+            "--cases",
+            bad.to_str().unwrap(),
+            "--coords",
+            &sample("NYCfever.geo"),
+        ])
+        .args(["--start", "2001-11-01", "--end", "2001-11-24"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("case line 2: location nowhere is not in the coordinates file"),
+        "{err}"
+    );
+}
