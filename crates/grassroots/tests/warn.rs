@@ -28,8 +28,6 @@ fn scan(extra: &[&str]) -> std::process::Output {
         "3",
         "--max-share",
         "0.5",
-        "--max-days",
-        "7",
         "--replicas",
         "999",
         "--seed",
