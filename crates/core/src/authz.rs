@@ -30,10 +30,16 @@ pub enum Action {
     RevealAppealContact,
     /// Edit the category taxonomy, its time limits and the holiday calendar.
     ManageAppealRules,
+    /// An early-warning alert of the actor's area, with the cases behind it (masked).
+    ReadAlert,
+    /// Acknowledge, act on or dismiss an alert.
+    HandleAlert,
+    /// Set the early-warning thresholds and run a scan on demand.
+    ManageWarnRules,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 15] = [
         Action::ReadTerritory,
         Action::ImportTerritory,
         Action::RetireUnit,
@@ -46,6 +52,9 @@ impl Action {
         Action::HandleAppeal,
         Action::RevealAppealContact,
         Action::ManageAppealRules,
+        Action::ReadAlert,
+        Action::HandleAlert,
+        Action::ManageWarnRules,
     ];
 }
 
@@ -111,13 +120,23 @@ pub fn decide(actor: Option<&Actor>, action: Action, target: &Target<'_>) -> Res
         Action::ImportTerritory
         | Action::RetireUnit
         | Action::ManageUsers
-        | Action::ManageAppealRules => actor.role == Role::Admin,
+        | Action::ManageAppealRules
+        | Action::ManageWarnRules => actor.role == Role::Admin,
         Action::ReadDirectory => is_staff(actor.role),
         Action::RevealPersonalData => own_record || actor.role == Role::Admin,
         Action::ReadAudit => actor.role == Role::Auditor,
         Action::VerifyAudit => matches!(actor.role, Role::Auditor | Role::Admin),
         Action::ReadAppeal => own_record || works_appeals(actor.role),
         Action::HandleAppeal | Action::RevealAppealContact => works_appeals(actor.role),
+        // Alerts are about places: the staff of the units that contain them.
+        Action::ReadAlert | Action::HandleAlert => matches!(
+            actor.role,
+            Role::GridWorker
+                | Role::CommunityStaff
+                | Role::StreetStaff
+                | Role::DistrictStaff
+                | Role::CitySupervisor
+        ),
     };
     if !role_ok {
         return Err(Denied::Role);
@@ -165,6 +184,17 @@ mod tests {
         (Action::RetireUnit, Role::Admin, "OC..."),
         (Action::ManageUsers, Role::Admin, "OC..."),
         (Action::ManageAppealRules, Role::Admin, "OC..."),
+        (Action::ManageWarnRules, Role::Admin, "OC..."),
+        (Action::ReadAlert, Role::GridWorker, "OC..."),
+        (Action::ReadAlert, Role::CommunityStaff, "OC..."),
+        (Action::ReadAlert, Role::StreetStaff, "OC..."),
+        (Action::ReadAlert, Role::DistrictStaff, "OC..."),
+        (Action::ReadAlert, Role::CitySupervisor, "OC..."),
+        (Action::HandleAlert, Role::GridWorker, "OC..."),
+        (Action::HandleAlert, Role::CommunityStaff, "OC..."),
+        (Action::HandleAlert, Role::StreetStaff, "OC..."),
+        (Action::HandleAlert, Role::DistrictStaff, "OC..."),
+        (Action::HandleAlert, Role::CitySupervisor, "OC..."),
         (Action::RevealPersonalData, Role::Admin, "OC..."),
         (Action::ReadAudit, Role::Auditor, "OC..."),
         (Action::VerifyAudit, Role::Auditor, "OC..."),

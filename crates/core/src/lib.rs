@@ -12,5 +12,6 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod territory;
+pub mod warning;
 
 pub use error::ErrorCode;

@@ -88,7 +88,10 @@ fn bad_input_is_a_clear_error_not_a_panic() {
     let out = scan(&["--max-days", "99"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("the maximum window must be 1 to 24 days"), "{err}");
+    assert!(
+        err.contains("the maximum window must be 1 to 24 days"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
 
     let dir = tempfile::tempdir().unwrap();

@@ -17,6 +17,7 @@ mod login_codes;
 mod territory;
 pub mod testing;
 mod tx;
+mod warning;
 
 pub use accounts::{SessionUser, StoredUser, UserFilter};
 pub use appeals::{
@@ -30,6 +31,7 @@ pub use error::StoreError;
 pub use login_codes::{CodePolicy, IssueRefusal};
 pub use territory::StoredUnit;
 pub use tx::{AuditEntry, Ctx, Tx};
+pub use warning::{AlertFilter, NewAlert, ScanCase, StoredAlert};
 
 use sqlx::AnyPool;
 

@@ -141,7 +141,7 @@ pub async fn serve(
 }
 
 /// The background job on every server: escalate overdue work, close
-/// unrated replies, deliver the outbox. Several servers may run it at once
+/// unrated replies, deliver the outbox; once a day, the early-warning scan. Several servers may run it at once
 /// (see `ops::appeals::tick`).
 async fn background_job(state: AppState, every: Duration) {
     loop {
@@ -152,6 +152,12 @@ async fn background_job(state: AppState, every: Duration) {
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = ?e.code, "background job failed"),
+        }
+        // Once a day, yesterday's early-warning scan (a no-op the rest of the day).
+        match ops::warning::daily(&state, state.now_micros()).await {
+            Ok(Some(r)) => tracing::info!(?r, "early-warning scan"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = ?e.code, "early-warning scan failed"),
         }
     }
 }

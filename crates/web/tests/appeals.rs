@@ -21,6 +21,8 @@ use tower::ServiceExt as _;
 
 #[path = "appeals/extras.rs"]
 mod extras;
+#[path = "appeals/warning.rs"]
+mod warning;
 
 grassroots_store::on_both_backends!(
     anonymous_submission_is_routed_and_idempotent,

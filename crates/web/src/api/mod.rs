@@ -8,6 +8,7 @@ mod health;
 mod sms_login;
 mod territory;
 pub mod users;
+mod warning;
 
 use axum::Router;
 
@@ -21,4 +22,5 @@ pub fn routes() -> Router<AppState> {
         .merge(users::routes())
         .merge(audit::routes())
         .merge(appeals::routes())
+        .merge(warning::routes())
 }

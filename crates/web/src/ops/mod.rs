@@ -5,3 +5,4 @@ pub mod appeals;
 pub mod intake_queue;
 pub mod sms;
 pub mod territory;
+pub mod warning;

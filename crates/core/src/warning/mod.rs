@@ -1,0 +1,11 @@
+//! Early warning, the rules: what an alert is, how it moves from raised to closed, who it
+//! goes to, and the thresholds admins set. The detection methods themselves are in the
+//! `grassroots-warn` crate; this module holds no statistics.
+
+mod alert;
+mod routing;
+mod rules;
+
+pub use alert::{AlertCommand, AlertError, AlertStatus};
+pub use routing::smallest_common_unit;
+pub use rules::{RulesError, WarnRules};

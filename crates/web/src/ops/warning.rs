@@ -1,0 +1,279 @@
+//! Early warning over the appeals: the daily space-time scan per category group, alerts
+//! routed to the smallest unit containing the cluster, and people's responses.
+//!
+//! Each grid is one location, at its label point (or an interior point of its boundary).
+//! A cluster becomes an alert when its recurrence interval reaches the admins' threshold.
+
+use std::collections::{BTreeMap, HashMap};
+
+use geo::InteriorPoint as _;
+use grassroots_core::ErrorCode;
+use grassroots_core::territory::{Level, Territory};
+use grassroots_core::warning::{WarnRules, smallest_common_unit};
+use grassroots_store::{Ctx, NewAlert, ScanCase};
+use grassroots_warn::{CaseCount, Location, ScanParams, Study, scan};
+use jiff::civil::Date;
+use jiff::tz::{Offset, TimeZone};
+use serde_json::json;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Settings key of the admins' rules (JSON of [`WarnRules`]).
+pub const RULES_KEY: &str = "warn.rules";
+/// Settings key of the last analysis day the daily run finished.
+pub const LAST_DAY_KEY: &str = "warn.last_day";
+/// The method name alerts of the scan carry.
+pub const SCAN_METHOD: &str = "space_time_permutation";
+
+/// What a run did.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct RunReport {
+    pub analysis_day: String,
+    /// Category groups scanned (those with a case in the longest window).
+    pub scans: usize,
+    /// Clusters found (any strength) and alerts raised (strong enough, new).
+    pub clusters: usize,
+    pub alerts_raised: usize,
+}
+
+/// The rules in force: the admins' if set, else the defaults.
+pub async fn rules(state: &AppState) -> ApiResult<WarnRules> {
+    match state.store.setting(RULES_KEY).await? {
+        Some(text) => WarnRules::parse(&text)
+            .map_err(|e| ApiError::internal(format!("stored warn rules: {e}"))),
+        None => Ok(WarnRules::default()),
+    }
+}
+
+fn local_tz() -> TimeZone {
+    // Daqing: fixed +08:00, as the calendar is.
+    TimeZone::fixed(Offset::constant(8))
+}
+
+/// The local day a timestamp falls on.
+pub fn local_day(micros: i64) -> Date {
+    jiff::Timestamp::from_microsecond(micros)
+        .map(|t| t.to_zoned(local_tz()).date())
+        .unwrap_or(Date::ZERO)
+}
+
+fn day_start_micros(day: Date) -> ApiResult<i64> {
+    day.to_zoned(local_tz())
+        .map(|z| z.timestamp().as_microsecond())
+        .map_err(ApiError::internal)
+}
+
+/// Runs the daily job once per day: as of `now`, yesterday (the last complete day) is
+/// scanned unless it already was.
+pub async fn daily(state: &AppState, now: i64) -> ApiResult<Option<RunReport>> {
+    let Some(yesterday) = local_day(now).yesterday().ok() else {
+        return Ok(None);
+    };
+    let done = state.store.setting(LAST_DAY_KEY).await?;
+    if done
+        .as_deref()
+        .and_then(|d| d.parse::<Date>().ok())
+        .is_some_and(|d| d >= yesterday)
+    {
+        return Ok(None);
+    }
+    let report = run(state, yesterday, &Ctx::system(now)).await?;
+    let mut tx = state.store.write().await?;
+    tx.put_setting_as(
+        &Ctx::system(now),
+        "warn.run",
+        LAST_DAY_KEY,
+        &yesterday.to_string(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(report))
+}
+
+/// Scans the appeals up to and including `day` and raises alerts. Rerunning a day raises
+/// nothing twice.
+pub async fn run(state: &AppState, day: Date, ctx: &Ctx) -> ApiResult<RunReport> {
+    let rules = rules(state).await?;
+    let start = day
+        .checked_sub(jiff::Span::new().days(i64::from(rules.study_days) - 1))
+        .map_err(|_| ApiError::invalid("day", "too early"))?;
+    let until = day
+        .tomorrow()
+        .map_err(|_| ApiError::invalid("day", "too late"))?;
+    let cases = state
+        .store
+        .scan_cases(day_start_micros(start)?, day_start_micros(until)?)
+        .await?;
+    let atlas = state.atlas();
+    let territory = atlas.territory();
+    let grids = grid_locations(territory);
+    let mut by_group: BTreeMap<String, Vec<ScanCase>> = BTreeMap::new();
+    for c in cases {
+        by_group
+            .entry(c.category_group.clone())
+            .or_default()
+            .push(c);
+    }
+    let mut report = RunReport {
+        analysis_day: day.to_string(),
+        ..RunReport::default()
+    };
+    for (group, cases) in by_group {
+        let Some(study) = study_of(&grids, &cases, start, day) else {
+            continue;
+        };
+        let recent_from = day
+            .checked_sub(jiff::Span::new().days(i64::from(rules.max_days) - 1))
+            .unwrap_or(start);
+        if !cases
+            .iter()
+            .any(|c| local_day(c.received_at) >= recent_from)
+        {
+            continue;
+        }
+        let params = ScanParams {
+            max_radius_km: rules.max_radius_km,
+            max_share: 0.5,
+            max_days: rules.max_days,
+            min_cases: 2,
+            replicas: rules.replicas,
+            seed: seed_of(day, &group),
+            early_stop: ScanParams::satscan_early_stop(rules.replicas),
+            max_clusters: 10,
+        };
+        report.scans += 1;
+        let outcome =
+            tokio::task::spawn_blocking(move || scan(&study, &params, &|_| {}).map(|r| (study, r)))
+                .await
+                .map_err(ApiError::internal)?;
+        let (study, found) = match outcome {
+            Ok(done) => done,
+            Err(e) => {
+                tracing::warn!(group, error = %e, "scan skipped");
+                continue;
+            }
+        };
+        report.clusters += found.clusters.len();
+        let mut tx = state.store.write().await?;
+        for cluster in &found.clusters {
+            let recurrence = cluster.recurrence_days.unwrap_or(0.0);
+            if recurrence < rules.min_recurrence_days {
+                continue;
+            }
+            let grid_codes: Vec<String> = cluster
+                .locations
+                .iter()
+                .map(|&i| study.locations[i].id.clone())
+                .collect();
+            let chains: Vec<Vec<String>> = grid_codes.iter().map(|g| territory.chain(g)).collect();
+            let Some(unit) = smallest_common_unit(&chains) else {
+                continue;
+            };
+            let (first, last) = (study.date(cluster.start_day), study.date(cluster.end_day));
+            let appeal_ids: Vec<i64> = cases
+                .iter()
+                .filter(|c| grid_codes.contains(&c.grid))
+                .filter(|c| (first..=last).contains(&local_day(c.received_at)))
+                .map(|c| c.id)
+                .collect();
+            let centre = &study.locations[cluster.centre];
+            let evidence = json!({
+                "method": SCAN_METHOD,
+                "grids": grid_codes,
+                "centre": {"grid": centre.id, "lon": centre.lon, "lat": centre.lat},
+                "radius_km": cluster.radius_km,
+                "start": first.to_string(),
+                "end": last.to_string(),
+                "observed": cluster.observed,
+                "expected": cluster.expected,
+                "ratio": cluster.ratio(),
+                "llr": cluster.llr,
+                "p_value": cluster.p_value,
+                "recurrence_days": recurrence.min(1e9),
+                "replicas": found.replicas_run,
+                "study": {"start": start.to_string(), "end": day.to_string(), "cases": found.total_cases},
+            });
+            let alert = NewAlert {
+                method: SCAN_METHOD.into(),
+                category_group: group.clone(),
+                analysis_day: day.to_string(),
+                centre_unit: centre.id.clone(),
+                unit_code: unit,
+                evidence: evidence.to_string(),
+                appeal_ids,
+            };
+            if tx.raise_alert(ctx, &alert).await?.is_some() {
+                report.alerts_raised += 1;
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(report)
+}
+
+/// Each grid and where it is: its label point, or a point inside its boundary.
+fn grid_locations(t: &Territory) -> Vec<Location> {
+    t.units()
+        .iter()
+        .filter(|u| u.level == Level::Grid && !u.retired)
+        .filter_map(|u| {
+            let p = u
+                .label
+                .or_else(|| u.boundary.as_ref().and_then(|b| b.interior_point()))?;
+            Some(Location {
+                id: u.code.clone(),
+                lat: p.y(),
+                lon: p.x(),
+            })
+        })
+        .collect()
+}
+
+fn study_of(grids: &[Location], cases: &[ScanCase], start: Date, end: Date) -> Option<Study> {
+    let index: HashMap<&str, u32> = grids
+        .iter()
+        .enumerate()
+        .filter_map(|(i, g)| Some((g.id.as_str(), u32::try_from(i).ok()?)))
+        .collect();
+    let mut counts: HashMap<(u32, u32), u32> = HashMap::new();
+    for c in cases {
+        let Some(&location) = index.get(c.grid.as_str()) else {
+            continue;
+        };
+        let day = local_day(c.received_at);
+        let Ok(span) = start.until(day) else {
+            continue;
+        };
+        let Ok(d) = u32::try_from(span.get_days()) else {
+            continue;
+        };
+        *counts.entry((location, d)).or_default() += 1;
+    }
+    let cases: Vec<CaseCount> = counts
+        .into_iter()
+        .map(|((location, day), count)| CaseCount {
+            location,
+            day,
+            count,
+            category: 0,
+        })
+        .collect();
+    Study::new(grids.to_vec(), start, end, vec![], cases).ok()
+}
+
+/// A seed fixed by the day and the group: a rerun gives the same p-values.
+fn seed_of(day: Date, group: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in day.to_string().bytes().chain(group.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Checks a day given on the API or the command line.
+pub fn parse_day(raw: &str) -> ApiResult<Date> {
+    raw.parse::<Date>()
+        .map_err(|_| ApiError::with_detail(ErrorCode::InvalidInput, "day: YYYY-MM-DD"))
+}
