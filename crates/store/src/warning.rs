@@ -45,12 +45,10 @@ pub struct StoredAlert {
     pub updated_by: Option<i64>,
 }
 
-/// Which alerts a list shows; `units` empty means every unit (the caller filters by
-/// jurisdiction before showing anything).
+/// Which alerts a list shows (the caller filters by jurisdiction before showing anything).
 #[derive(Clone, Debug, Default)]
 pub struct AlertFilter {
     pub status: Option<AlertStatus>,
-    pub units: Vec<String>,
     pub limit: i64,
 }
 
@@ -130,17 +128,6 @@ impl Store {
         if let Some(s) = f.status {
             binds.push(s.as_str().to_owned());
             sql.push_str(&format!(" AND status = ${}", binds.len()));
-        }
-        if !f.units.is_empty() {
-            let slots: Vec<String> = f
-                .units
-                .iter()
-                .map(|u| {
-                    binds.push(u.clone());
-                    format!("${}", binds.len())
-                })
-                .collect();
-            sql.push_str(&format!(" AND unit_code IN ({})", slots.join(", ")));
         }
         sql.push_str(&format!(
             " ORDER BY analysis_day DESC, id DESC LIMIT {}",

@@ -11,7 +11,10 @@ pub mod users;
 mod warning;
 
 use axum::Router;
+use grassroots_core::authz::{self, Action, Target};
 
+use crate::auth::Caller;
+use crate::error::ApiResult;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -23,4 +26,24 @@ pub fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(appeals::routes())
         .merge(warning::routes())
+}
+
+/// City-wide authority for `action`: decided against the roots of the territory, so only an
+/// actor scoped to the whole city (an admin at the root) passes.
+pub(crate) fn require_city_wide(
+    state: &AppState,
+    caller: &Caller,
+    action: Action,
+) -> ApiResult<()> {
+    let atlas = state.atlas();
+    let roots: Vec<String> = atlas.territory().roots().map(|r| r.code.clone()).collect();
+    authz::decide(
+        Some(caller.require()?),
+        action,
+        &Target {
+            unit_chain: &roots,
+            ..Target::default()
+        },
+    )?;
+    Ok(())
 }

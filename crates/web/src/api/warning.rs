@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::extract::{Body, Params, parse_id};
+use crate::api::require_city_wide;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::ops::warning::{self, RULES_KEY};
@@ -86,7 +87,6 @@ async fn list(
         .store
         .alerts(&AlertFilter {
             status,
-            units: Vec::new(),
             limit: 1000,
         })
         .await?;
@@ -205,23 +205,9 @@ async fn respond(
     Ok(Json(view(&state, &fresh)))
 }
 
-fn require_admin(state: &AppState, caller: &Caller) -> ApiResult<()> {
-    let atlas = state.atlas();
-    let roots: Vec<String> = atlas.territory().roots().map(|r| r.code.clone()).collect();
-    authz::decide(
-        Some(caller.require()?),
-        Action::ManageWarnRules,
-        &Target {
-            unit_chain: &roots,
-            ..Target::default()
-        },
-    )?;
-    Ok(())
-}
-
 /// `GET /api/v1/admin/warn-rules`: the rules in force and the false alerts a year they allow.
 async fn get_rules(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    require_admin(&state, &caller)?;
+    require_city_wide(&state, &caller, Action::ManageWarnRules)?;
     let rules = warning::rules(&state).await?;
     Ok(Json(json!({
         "rules": rules,
@@ -235,7 +221,7 @@ async fn put_rules(
     caller: Caller,
     Body(body): Body<Value>,
 ) -> ApiResult<Json<Value>> {
-    require_admin(&state, &caller)?;
+    require_city_wide(&state, &caller, Action::ManageWarnRules)?;
     let rules = WarnRules::parse(&body.to_string()).map_err(|e| match e {
         grassroots_core::warning::RulesError::Field { field, expected } => {
             ApiError::invalid(field, expected)
@@ -269,7 +255,7 @@ async fn run_now(
     caller: Caller,
     Body(req): Body<RunRequest>,
 ) -> ApiResult<Json<Value>> {
-    require_admin(&state, &caller)?;
+    require_city_wide(&state, &caller, Action::ManageWarnRules)?;
     let day = match req.day.as_deref() {
         Some(d) => warning::parse_day(d)?,
         None => warning::local_day(state.now_micros())

@@ -8,12 +8,12 @@ use std::collections::{BTreeMap, HashMap};
 
 use geo::InteriorPoint as _;
 use grassroots_core::ErrorCode;
+use grassroots_core::appeals::calendar::{end_of_day, local_date, start_of_day};
 use grassroots_core::territory::{Level, Territory};
 use grassroots_core::warning::{WarnRules, smallest_common_unit};
 use grassroots_store::{Ctx, NewAlert, ScanCase};
 use grassroots_warn::{CaseCount, Location, ScanParams, Study, scan};
 use jiff::civil::Date;
-use jiff::tz::{Offset, TimeZone};
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
@@ -46,22 +46,11 @@ pub async fn rules(state: &AppState) -> ApiResult<WarnRules> {
     }
 }
 
-fn local_tz() -> TimeZone {
-    // Daqing: fixed +08:00, as the calendar is.
-    TimeZone::fixed(Offset::constant(8))
-}
-
-/// The local day a timestamp falls on.
+/// The local (+08:00) day a timestamp falls on.
 pub fn local_day(micros: i64) -> Date {
     jiff::Timestamp::from_microsecond(micros)
-        .map(|t| t.to_zoned(local_tz()).date())
+        .map(local_date)
         .unwrap_or(Date::ZERO)
-}
-
-fn day_start_micros(day: Date) -> ApiResult<i64> {
-    day.to_zoned(local_tz())
-        .map(|z| z.timestamp().as_microsecond())
-        .map_err(ApiError::internal)
 }
 
 /// Runs the daily job once per day: as of `now`, yesterday (the last complete day) is
@@ -98,12 +87,12 @@ pub async fn run(state: &AppState, day: Date, ctx: &Ctx) -> ApiResult<RunReport>
     let start = day
         .checked_sub(jiff::Span::new().days(i64::from(rules.study_days) - 1))
         .map_err(|_| ApiError::invalid("day", "too early"))?;
-    let until = day
-        .tomorrow()
-        .map_err(|_| ApiError::invalid("day", "too late"))?;
     let cases = state
         .store
-        .scan_cases(day_start_micros(start)?, day_start_micros(until)?)
+        .scan_cases(
+            start_of_day(start).as_microsecond(),
+            end_of_day(day).as_microsecond(),
+        )
         .await?;
     let atlas = state.atlas();
     let territory = atlas.territory();

@@ -6,33 +6,18 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use grassroots_core::appeals::{HolidayCalendar, Taxonomy};
-use grassroots_core::authz::{self, Action, Target};
+use grassroots_core::authz::Action;
 use serde_json::{Value, json};
 
 use crate::api::extract::Body;
+use crate::api::require_city_wide;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, CALENDAR_KEY_PREFIX, TAXONOMY_KEY};
 
-/// City-wide authority: an admin scoped to a root of the territory.
-fn require_admin(state: &AppState, caller: &Caller) -> ApiResult<()> {
-    let actor = caller.require()?;
-    let atlas = state.atlas();
-    let roots: Vec<String> = atlas.territory().roots().map(|r| r.code.clone()).collect();
-    authz::decide(
-        Some(actor),
-        Action::ManageAppealRules,
-        &Target {
-            unit_chain: &roots,
-            ..Target::default()
-        },
-    )?;
-    Ok(())
-}
-
 /// `GET /api/v1/admin/taxonomy`: the taxonomy in force, in its file format.
 pub async fn get_taxonomy(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    require_admin(&state, &caller)?;
+    require_city_wide(&state, &caller, Action::ManageAppealRules)?;
     let custom = state.store.setting(TAXONOMY_KEY).await?.is_some();
     Ok(Json(json!({
         "source": if custom { "custom" } else { "builtin" },
@@ -46,7 +31,7 @@ pub async fn put_taxonomy(
     caller: Caller,
     Body(body): Body<Value>,
 ) -> ApiResult<Json<Value>> {
-    require_admin(&state, &caller)?;
+    require_city_wide(&state, &caller, Action::ManageAppealRules)?;
     let text = body.to_string();
     let taxonomy = Taxonomy::parse(&text)
         .map_err(|e| ApiError::invalid("taxonomy", format!("{}: {e}", e.problem())))?;
@@ -88,7 +73,7 @@ pub async fn put_calendar_year(
     Path(year): Path<String>,
     Body(body): Body<Value>,
 ) -> ApiResult<Json<Value>> {
-    require_admin(&state, &caller)?;
+    require_city_wide(&state, &caller, Action::ManageAppealRules)?;
     let year: i16 = year
         .parse()
         .map_err(|_| ApiError::invalid("year", "a year such as 2027"))?;
