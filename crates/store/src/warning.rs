@@ -2,8 +2,11 @@
 //! and closed by people — every change audited in its transaction. The store decides
 //! nothing: which clusters become alerts and who may act is decided above it.
 
-use grassroots_core::warning::AlertStatus;
+use grassroots_core::warning::{AlertStatus, Watched, object_key};
+use sqlx::Row as _;
 
+use crate::appeals::handler_from;
+use crate::territory::from_e7;
 use crate::{Ctx, Result, Store, StoreError, Tx};
 
 /// One appeal as the scan sees it: where (its grid), what (its category group), when.
@@ -113,6 +116,54 @@ impl Store {
             .collect())
     }
 
+    /// Appeals received in `[since, until)`, as the collective and repeat rules see them: no
+    /// contact data is read.
+    pub async fn watched_appeals(&self, since: i64, until: i64) -> Result<Vec<Watched>> {
+        let rows = sqlx::query(
+            "SELECT id, tracking_code, category, category_group, grid_code, address, lon_e7, lat_e7, \
+             received_at, requesters, status, outcome_kind, closed_at, reopened, handler_kind, \
+             handler_code, first_handler_kind, first_handler_code FROM appeals \
+             WHERE received_at >= $1 AND received_at < $2 ORDER BY received_at, id",
+        )
+        .bind(since)
+        .bind(until)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let lon: Option<i64> = r.try_get("lon_e7")?;
+                let lat: Option<i64> = r.try_get("lat_e7")?;
+                let point = lon.zip(lat).map(|(x, y)| (from_e7(x), from_e7(y)));
+                let address: Option<String> = r.try_get("address")?;
+                let outcome: Option<String> = r.try_get("outcome_kind")?;
+                let closed_at: Option<i64> = r.try_get("closed_at")?;
+                let handled = matches!(
+                    outcome.as_deref(),
+                    Some("rated" | "not_rated" | "resolved_on_site")
+                );
+                let handler = handler_from(r.try_get("handler_kind")?, r.try_get("handler_code")?)
+                    .or(handler_from(
+                        r.try_get("first_handler_kind")?,
+                        r.try_get("first_handler_code")?,
+                    ));
+                Ok(Watched {
+                    id: r.try_get("id")?,
+                    tracking_code: r.try_get("tracking_code")?,
+                    category: r.try_get("category")?,
+                    category_group: r.try_get("category_group")?,
+                    grid: r.try_get("grid_code")?,
+                    object: object_key(address.as_deref(), point),
+                    received_at: r.try_get("received_at")?,
+                    requesters: r.try_get("requesters")?,
+                    open: r.try_get::<String, _>("status")? != "closed",
+                    handled_at: closed_at.filter(|_| handled),
+                    reopened: r.try_get::<i64, _>("reopened")? != 0,
+                    handler,
+                })
+            })
+            .collect()
+    }
+
     pub async fn alert(&self, id: i64) -> Result<StoredAlert> {
         let row: AlertRow = sqlx::query_as(&format!("SELECT {COLUMNS} FROM alerts WHERE id = $1"))
             .bind(id)
@@ -185,6 +236,28 @@ impl Tx {
         )
         .await?;
         Ok(Some(id))
+    }
+
+    /// Whether an alert of `method` about `centre` in `group` was raised for an analysis day on
+    /// or after `since_day`: a matter still under way is raised once, not every day.
+    pub async fn alert_raised_since(
+        &mut self,
+        method: &str,
+        group: &str,
+        centre: &str,
+        since_day: &str,
+    ) -> Result<bool> {
+        let found: Option<(i64,)> = sqlx::query_as(
+            "SELECT id FROM alerts WHERE method = $1 AND category_group = $2 AND centre_unit = $3 \
+             AND analysis_day >= $4 LIMIT 1",
+        )
+        .bind(method)
+        .bind(group)
+        .bind(centre)
+        .bind(since_day)
+        .fetch_optional(&mut *self.inner)
+        .await?;
+        Ok(found.is_some())
     }
 
     /// Moves an alert from `from` to `to` with its note, audited as `alert.<action>`. A

@@ -664,6 +664,94 @@ pub fn calibrate_threshold(method: &Method, background: &[u32], false_alerts_per
     }
 }
 
+/// One threshold for many series at once, such that `method` run over every series alarms on
+/// no more than `false_alerts_per_year` series-days per 365 background days in total.
+///
+/// This is how a city-wide target ("12 false alerts a year from this method, across all units
+/// and categories") becomes a threshold: the allowance is `floor(target·days/365)` alarms over
+/// *all* series together, not per series. Only the first `background_days` days of each series
+/// count as background (the caller keeps the recent days, where a rise may be under way, out).
+/// Statistics are prospective (a day's statistic only sees earlier days), so scoring the
+/// truncated series gives exactly the background days' statistics.
+///
+/// As in [`calibrate_threshold`]: ties never push the count over the allowance, a series too
+/// short to score contributes nothing, and with nothing scored at all the method's current
+/// threshold is returned. The resetting CUSUM is found by bisection on the total alarm count.
+pub fn calibrate_pooled(
+    method: &Method,
+    series: &[Vec<u32>],
+    background_days: usize,
+    false_alerts_per_year: f64,
+) -> f64 {
+    let method = method.sanitized();
+    let backgrounds: Vec<&[u32]> = series
+        .iter()
+        .map(|s| &s[..background_days.min(s.len())])
+        .collect();
+    let allowed = if false_alerts_per_year.is_nan() || false_alerts_per_year <= 0.0 {
+        0
+    } else {
+        (false_alerts_per_year * background_days as f64 / DAYS_PER_YEAR + 1e-9).floor() as usize
+    };
+    let increments: Vec<Vec<Option<f64>>> = match method {
+        Method::PoissonCusum(p) => backgrounds
+            .iter()
+            .map(|s| cusum_increments(s, &p))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut stats: Vec<f64> = match method {
+        Method::PoissonCusum(_) => increments
+            .iter()
+            .flat_map(|inc| cusum_path(inc, f64::INFINITY, false))
+            .flatten()
+            .collect(),
+        _ => backgrounds
+            .iter()
+            .flat_map(|s| statistics(&method, s, method.threshold()))
+            .flatten()
+            .collect(),
+    };
+    if stats.is_empty() {
+        return method.threshold();
+    }
+    stats.sort_by(|a, b| b.total_cmp(a));
+    let Some(&first_excluded) = stats.get(allowed) else {
+        return stats.last().copied().unwrap_or_else(|| method.threshold());
+    };
+    let candidate = first_excluded.next_up();
+    match method {
+        Method::PoissonCusum(p) if p.reset_after_alarm => {
+            let alarms = |h: f64| {
+                increments
+                    .iter()
+                    .map(|inc| {
+                        cusum_path(inc, h, true)
+                            .into_iter()
+                            .flatten()
+                            .filter(|&s| s >= h)
+                            .count()
+                    })
+                    .sum::<usize>()
+            };
+            let (mut lo, mut hi) = (0.0_f64, candidate);
+            for _ in 0..MAX_BISECTION_STEPS {
+                let mid = lo + (hi - lo) / 2.0;
+                if mid <= lo || mid >= hi {
+                    break;
+                }
+                if alarms(mid) <= allowed {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            hi
+        }
+        _ => candidate,
+    }
+}
+
 /// Alarm days allowed on `scored` days at `per_year` alarms per 365 days. The small epsilon
 /// keeps exact ratios (4 per year on 365 days) from rounding down to one fewer.
 fn allowed_alarms(per_year: f64, scored: usize) -> usize {
@@ -1438,6 +1526,51 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn pooled_calibration_meets_a_city_wide_target_and_is_minimal() {
+        // Three units of different sizes; 365 background days then 20 recent days left out.
+        let series: Vec<Vec<u32>> = [(0.3, 1), (2.0, 2), (9.0, 3)]
+            .iter()
+            .map(|&(mean, seed)| poisson_series(mean, 385, seed))
+            .collect();
+        let total_alarms =
+            |m: &Method| -> usize { series.iter().map(|s| count_alarms(m, &s[..365])).sum() };
+        for method in all_variants() {
+            for per_year in [0.0, 1.0, 4.0, 12.0] {
+                let t = calibrate_pooled(&method, &series, 365, per_year);
+                assert!(t.is_finite());
+                let allowed = per_year as usize;
+                let at = total_alarms(&method.with_threshold(t));
+                assert!(at <= allowed, "{method:?} {per_year}: {at} > {allowed}");
+                let lower = match method {
+                    Method::PoissonCusum(p) if p.reset_after_alarm => t - 1e-9 * t.abs().max(1.0),
+                    _ => t.next_down(),
+                };
+                let below = total_alarms(&method.with_threshold(lower));
+                assert!(
+                    below > allowed,
+                    "{method:?} {per_year}: {lower} gives {below}"
+                );
+            }
+        }
+        // The recent days never influence the threshold.
+        let mut spiked = series.clone();
+        for s in &mut spiked {
+            s[380] = 500;
+        }
+        for method in all_variants() {
+            assert_eq!(
+                calibrate_pooled(&method, &series, 365, 4.0),
+                calibrate_pooled(&method, &spiked, 365, 4.0)
+            );
+        }
+        // Nothing scorable: the method's own threshold.
+        assert_eq!(
+            calibrate_pooled(&Method::c2(), &[vec![1, 2, 3]], 3, 4.0),
+            Method::c2().threshold()
+        );
     }
 
     #[test]

@@ -242,6 +242,43 @@ pub fn generate(
         }
         progress(day as u64 + 1, days as u64);
     }
+    // Something for early warning to find: a heating substation fails three days before `now`
+    // and a cluster of neighbouring grids calls about it.
+    if let Some(cat) = cats.iter().find(|c| c.code == "heating.no_heat") {
+        let centre = grids[rng.random_range(0..grids.len())];
+        let at = |g: &Unit| g.label.map_or((0.0, 0.0), |p| (p.x(), p.y()));
+        let c = at(centre);
+        let mut near = grids.clone();
+        near.sort_by(|a, b| {
+            let d = |g: &Unit| (at(g).0 - c.0).powi(2) + (at(g).1 - c.1).powi(2);
+            d(a).total_cmp(&d(b))
+        });
+        for day in days - 3..days {
+            for grid in near.iter().take(5) {
+                for _ in 0..3 {
+                    let received = now_us - (days - day) * 24 * HOUR
+                        + (rng.random_range(8.0_f64..20.0) * HOUR as f64) as i64;
+                    if received >= now_us {
+                        continue;
+                    }
+                    let played = play(
+                        &mut rng,
+                        t,
+                        &atlas,
+                        departments,
+                        taxonomy,
+                        calendar,
+                        cat,
+                        grid,
+                        received,
+                        now_us,
+                    );
+                    out.extend(played);
+                }
+            }
+        }
+    }
+    out.sort_by_key(|a| a.clocks.received_at);
     out
 }
 

@@ -5,7 +5,11 @@
 mod alert;
 mod routing;
 mod rules;
+mod watch;
 
 pub use alert::{AlertCommand, AlertError, AlertStatus};
-pub use routing::smallest_common_unit;
-pub use rules::{RulesError, WarnRules};
+pub use routing::{containing_at, level_above, smallest_common_unit};
+pub use rules::{BASELINE_METHODS, BaselineRule, RulesError, SeriesLevel, WarnRules};
+pub use watch::{
+    Finding, WatchKind, Watched, collective_objects, collective_requesters, object_key, repeats,
+};

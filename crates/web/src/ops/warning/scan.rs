@@ -1,14 +1,10 @@
-//! Early warning over the appeals: the daily space-time scan per category group, alerts
-//! routed to the smallest unit containing the cluster, and people's responses.
-//!
-//! Each grid is one location, at its label point (or an interior point of its boundary).
-//! A cluster becomes an alert when its recurrence interval reaches the admins' threshold.
+//! The space-time permutation scan over the appeals, one scan per category group. Each grid is
+//! one location at its label point (or a point inside its boundary); a cluster becomes an alert
+//! when its recurrence interval reaches the admins' threshold.
 
 use std::collections::{BTreeMap, HashMap};
 
 use geo::InteriorPoint as _;
-use grassroots_core::ErrorCode;
-use grassroots_core::appeals::calendar::{end_of_day, local_date, start_of_day};
 use grassroots_core::territory::{Level, Territory};
 use grassroots_core::warning::{WarnRules, smallest_common_unit};
 use grassroots_store::{Ctx, NewAlert, ScanCase};
@@ -16,100 +12,28 @@ use grassroots_warn::{CaseCount, Location, ScanParams, Study, scan};
 use jiff::civil::Date;
 use serde_json::json;
 
+use super::{RunReport, days_before, local_day};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-/// Settings key of the admins' rules (JSON of [`WarnRules`]).
-pub const RULES_KEY: &str = "warn.rules";
-/// Settings key of the last analysis day the daily run finished.
-pub const LAST_DAY_KEY: &str = "warn.last_day";
 /// The method name alerts of the scan carry.
 pub const SCAN_METHOD: &str = "space_time_permutation";
 
-/// What a run did.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct RunReport {
-    pub analysis_day: String,
-    /// Category groups scanned (those with a case in the longest window).
-    pub scans: usize,
-    /// Clusters found (any strength) and alerts raised (strong enough, new).
-    pub clusters: usize,
-    pub alerts_raised: usize,
-}
-
-/// The rules in force: the admins' if set, else the defaults.
-pub async fn rules(state: &AppState) -> ApiResult<WarnRules> {
-    match state.store.setting(RULES_KEY).await? {
-        Some(text) => WarnRules::parse(&text)
-            .map_err(|e| ApiError::internal(format!("stored warn rules: {e}"))),
-        None => Ok(WarnRules::default()),
-    }
-}
-
-/// The local (+08:00) day a timestamp falls on.
-pub fn local_day(micros: i64) -> Date {
-    jiff::Timestamp::from_microsecond(micros)
-        .map(local_date)
-        .unwrap_or(Date::ZERO)
-}
-
-/// Runs the daily job once per day: as of `now`, yesterday (the last complete day) is
-/// scanned unless it already was.
-pub async fn daily(state: &AppState, now: i64) -> ApiResult<Option<RunReport>> {
-    let Some(yesterday) = local_day(now).yesterday().ok() else {
-        return Ok(None);
-    };
-    let done = state.store.setting(LAST_DAY_KEY).await?;
-    if done
-        .as_deref()
-        .and_then(|d| d.parse::<Date>().ok())
-        .is_some_and(|d| d >= yesterday)
-    {
-        return Ok(None);
-    }
-    let report = run(state, yesterday, &Ctx::system(now)).await?;
-    let mut tx = state.store.write().await?;
-    tx.put_setting_as(
-        &Ctx::system(now),
-        "warn.run",
-        LAST_DAY_KEY,
-        &yesterday.to_string(),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Some(report))
-}
-
-/// Scans the appeals up to and including `day` and raises alerts. Rerunning a day raises
-/// nothing twice.
-pub async fn run(state: &AppState, day: Date, ctx: &Ctx) -> ApiResult<RunReport> {
-    let rules = rules(state).await?;
-    let start = day
-        .checked_sub(jiff::Span::new().days(i64::from(rules.study_days) - 1))
-        .map_err(|_| ApiError::invalid("day", "too early"))?;
-    let cases = state
-        .store
-        .scan_cases(
-            start_of_day(start).as_microsecond(),
-            end_of_day(day).as_microsecond(),
-        )
-        .await?;
+/// Scans each category group's `cases` (received from `start` to `day`) and raises alerts.
+pub(super) async fn run(
+    state: &AppState,
+    (start, day): (Date, Date),
+    rules: &WarnRules,
+    by_group: &BTreeMap<String, Vec<ScanCase>>,
+    ctx: &Ctx,
+    report: &mut RunReport,
+) -> ApiResult<()> {
     let atlas = state.atlas();
     let territory = atlas.territory();
     let grids = grid_locations(territory);
-    let mut by_group: BTreeMap<String, Vec<ScanCase>> = BTreeMap::new();
-    for c in cases {
-        by_group
-            .entry(c.category_group.clone())
-            .or_default()
-            .push(c);
-    }
-    let mut report = RunReport {
-        analysis_day: day.to_string(),
-        ..RunReport::default()
-    };
     for (group, cases) in by_group {
-        let Some(study) = study_of(&grids, &cases, start, day) else {
+        let cases = cases.as_slice();
+        let Some(study) = study_of(&grids, cases, start, day) else {
             continue;
         };
         let recent_from = day
@@ -127,7 +51,7 @@ pub async fn run(state: &AppState, day: Date, ctx: &Ctx) -> ApiResult<RunReport>
             max_days: rules.max_days,
             min_cases: 2,
             replicas: rules.replicas,
-            seed: seed_of(day, &group),
+            seed: seed_of(day, group),
             early_stop: ScanParams::satscan_early_stop(rules.replicas),
             max_clusters: 10,
         };
@@ -139,15 +63,24 @@ pub async fn run(state: &AppState, day: Date, ctx: &Ctx) -> ApiResult<RunReport>
         let (study, found) = match outcome {
             Ok(done) => done,
             Err(e) => {
-                tracing::warn!(group, error = %e, "scan skipped");
+                tracing::warn!(%group, error = %e, "scan skipped");
                 continue;
             }
         };
         report.clusters += found.clusters.len();
         let mut tx = state.store.write().await?;
+        let since = days_before(day, rules.max_days);
         for cluster in &found.clusters {
             let recurrence = cluster.recurrence_days.unwrap_or(0.0);
             if recurrence < rules.min_recurrence_days {
+                continue;
+            }
+            let centre = &study.locations[cluster.centre];
+            // A cluster still growing around the same grid was raised already.
+            if tx
+                .alert_raised_since(SCAN_METHOD, group, &centre.id, &since)
+                .await?
+            {
                 continue;
             }
             let grid_codes: Vec<String> = cluster
@@ -166,7 +99,6 @@ pub async fn run(state: &AppState, day: Date, ctx: &Ctx) -> ApiResult<RunReport>
                 .filter(|c| (first..=last).contains(&local_day(c.received_at)))
                 .map(|c| c.id)
                 .collect();
-            let centre = &study.locations[cluster.centre];
             let evidence = json!({
                 "method": SCAN_METHOD,
                 "grids": grid_codes,
@@ -193,12 +125,12 @@ pub async fn run(state: &AppState, day: Date, ctx: &Ctx) -> ApiResult<RunReport>
                 appeal_ids,
             };
             if tx.raise_alert(ctx, &alert).await?.is_some() {
-                report.alerts_raised += 1;
+                report.raised(SCAN_METHOD);
             }
         }
         tx.commit().await?;
     }
-    Ok(report)
+    Ok(())
 }
 
 /// Each grid and where it is: its label point, or a point inside its boundary.
@@ -225,7 +157,9 @@ fn study_of(grids: &[Location], cases: &[ScanCase], start: Date, end: Date) -> O
         .enumerate()
         .filter_map(|(i, g)| Some((g.id.as_str(), u32::try_from(i).ok()?)))
         .collect();
-    let mut counts: HashMap<(u32, u32), u32> = HashMap::new();
+    // Ordered: the permutation shuffles cases in this order, so a rerun with the same seed must
+    // see the same order to give the same p-values.
+    let mut counts: BTreeMap<(u32, u32), u32> = BTreeMap::new();
     for c in cases {
         let Some(&location) = index.get(c.grid.as_str()) else {
             continue;
@@ -259,10 +193,4 @@ fn seed_of(day: Date, group: &str) -> u64 {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     h
-}
-
-/// Checks a day given on the API or the command line.
-pub fn parse_day(raw: &str) -> ApiResult<Date> {
-    raw.parse::<Date>()
-        .map_err(|_| ApiError::with_detail(ErrorCode::InvalidInput, "day: YYYY-MM-DD"))
 }
