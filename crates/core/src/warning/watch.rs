@@ -7,8 +7,8 @@
 //!   reported again or reopened. It says the handling, not the resident, is failing, so the
 //!   alert goes to the level *above* the handler.
 //!
-//! "The same object" is [`object_key`]: the address text when there is one, else the point
-//! snapped to a cell of about 50 m. Nothing here looks at who a requester is: the rules count
+//! "The same object" is [`object_key`]: the address text when there is one, else the same
+//! geocoded point (to about a metre). Nothing here looks at who a requester is: the rules count
 //! appeals about things and places, never people.
 
 use std::collections::BTreeMap;
@@ -19,9 +19,11 @@ use super::rules::WarnRules;
 
 const DAY_US: i64 = 86_400_000_000;
 
-/// Cell size of a point object key, degrees of latitude and longitude: about 55 m north–south
-/// and 38 m east–west at Daqing's latitude, one building or a small block.
-const CELL_DEG: f64 = 0.0005;
+/// Cell size of a point object key, degrees: about 1 m. Only the same geocoded point (an
+/// address resolved to its building, a re-used map pin) counts as the same object; a coarser
+/// cell lumps a whole block's unrelated appeals together and turns every busy corner into a
+/// "repeat" (tried: 50 m cells raised thousands of repeats on the demo city).
+const CELL_DEG: f64 = 0.00001;
 
 /// An appeal as these rules see it.
 #[derive(Clone, Debug, PartialEq)]
@@ -83,7 +85,7 @@ pub struct Finding {
 
 /// The key that says two appeals are about the same object: the address with spaces and
 /// punctuation dropped (so "龙凤区 卧里屯街道 3号楼" and "龙凤区卧里屯街道3号楼" agree), or, without a
-/// usable address, the ~50 m cell of the point `(lon, lat)`.
+/// usable address, the point `(lon, lat)` to about a metre.
 pub fn object_key(address: Option<&str>, point: Option<(f64, f64)>) -> Option<String> {
     let text: String = address
         .unwrap_or_default()
@@ -249,11 +251,11 @@ mod tests {
             object_key(Some("building-3"), None)
         );
         // Too short to name a place: the point decides.
-        let p = object_key(Some("楼"), Some((125.00001, 46.50001)));
-        let q = object_key(None, Some((125.00002, 46.50002)));
+        let p = object_key(Some("楼"), Some((125.000011, 46.500011)));
+        let q = object_key(None, Some((125.000014, 46.500014)));
         assert_eq!(p, q);
         assert!(p.unwrap().starts_with("cell:"));
-        assert_ne!(q, object_key(None, Some((125.001, 46.5))));
+        assert_ne!(q, object_key(None, Some((125.00003, 46.500011))));
         assert_eq!(object_key(None, None), None);
         assert_eq!(object_key(Some(" ,. "), Some((f64::NAN, 1.0))), None);
     }
