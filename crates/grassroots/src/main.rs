@@ -7,6 +7,7 @@ mod demo;
 mod history;
 mod progress;
 mod warn;
+mod warn_evaluate;
 
 use std::io::BufRead as _;
 use std::process::ExitCode;
@@ -256,6 +257,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             );
         }
         Command::Warn(WarnCommand::Scan(args)) => warn::scan_files(args).await?,
+        Command::Warn(WarnCommand::Evaluate(args)) => warn_evaluate::run(args).await?,
         Command::Bench(BenchCommand::Intake {
             db,
             requests,

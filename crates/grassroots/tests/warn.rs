@@ -116,3 +116,145 @@ fn bad_input_is_a_clear_error_not_a_panic() {
         "{err}"
     );
 }
+
+fn evaluate(extra: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(["warn", "evaluate"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn evaluate_on_nycfever_reports_every_method_and_says_which_lack_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("eval.svg");
+    let (cas, geo) = (sample("NYCfever.cas"), sample("NYCfever.geo"));
+    let out = evaluate(&[
+        "--cases",
+        &cas,
+        "--coords",
+        &geo,
+        "--start",
+        "2001-11-01",
+        "--end",
+        "2001-11-24",
+        "--max-radius-km",
+        "3",
+        "--trials",
+        "8",
+        "--false-alerts",
+        "4,12",
+        "--format",
+        "json",
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["background"]["days"], 24);
+    assert_eq!(v["background"]["locations"], v["background"]["units"]);
+    assert_eq!(v["svg"], svg.to_str().unwrap());
+    let rows = v["rows"].as_array().unwrap();
+    let methods = ["scan", "c1", "c2", "c3", "poisson_cusum", "ewma"];
+    assert_eq!(rows.len(), methods.len() * 2);
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r["method"], methods[i / 2]);
+        assert_eq!(r["target_per_year"], [4.0, 12.0][i % 2]);
+        assert_eq!(r["trials"], 8);
+        let p = r["p_detect"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&p));
+        let ci = r["p_detect_ci95"].as_array().unwrap();
+        assert!(ci[0].as_f64().unwrap() <= p && p <= ci[1].as_f64().unwrap());
+        for key in [
+            "threshold",
+            "held_out_per_year",
+            "median_delay_days",
+            "mean_overlap",
+        ] {
+            assert!(r.get(key).is_some(), "{key} missing in {r}");
+        }
+    }
+    // 24 days: the CUSUM and the EWMA (28 + 2 days of history) can never judge a day.
+    for m in v["methods"].as_array().unwrap() {
+        let short = m["method"] == "poisson_cusum" || m["method"] == "ewma";
+        assert_eq!(m["note"].is_string(), short, "{m}");
+    }
+    for r in rows
+        .iter()
+        .filter(|r| r["method"] == "poisson_cusum" || r["method"] == "ewma")
+    {
+        assert!(r["threshold"].is_null());
+        assert_eq!(r["detected"], 0);
+    }
+    assert!(
+        rows[0]["threshold"].as_f64().unwrap() > 0.0,
+        "the scan is calibrated"
+    );
+    assert_eq!(v["outbreaks"].as_array().unwrap().len(), 8);
+    let plot = std::fs::read_to_string(&svg).unwrap();
+    assert!(plot.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert_eq!(plot.matches("<g class=\"series\"").count(), methods.len());
+    assert!(plot.trim_end().ends_with("</svg>"));
+}
+
+#[test]
+fn evaluate_on_a_tiny_demo_city_prints_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("demo.svg");
+    let out = evaluate(&[
+        "--demo-scale",
+        "0.05",
+        "--appeals-per-year",
+        "5000",
+        "--trials",
+        "10",
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Background: demo city (seed 2012, scale 0.05)"),
+        "{text}"
+    );
+    assert!(text.contains("12 categories"), "{text}");
+    for method in ["scan", "c1", "c2", "c3", "poisson_cusum", "ewma"] {
+        let lines = text
+            .lines()
+            .filter(|l| l.split_whitespace().next() == Some(method))
+            .count();
+        // Three target rows, and the standard-threshold line.
+        assert_eq!(lines, 4, "{method}: {text}");
+    }
+    assert!(text.contains("False alerts a year at each method's standard threshold"));
+    assert!(svg.exists());
+}
+
+#[test]
+fn evaluate_refuses_half_a_background() {
+    let out = evaluate(&["--coords", &sample("NYCfever.geo")]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--cases"), "{err}");
+    let out = evaluate(&[
+        "--trials",
+        "0",
+        "--demo-scale",
+        "0.05",
+        "--appeals-per-year",
+        "2000",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("at least one trial"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -55,6 +55,10 @@ pub struct HistoricAppeal {
     pub steps: Vec<Step>,
 }
 
+/// Days before `now` the planted heating rise (for early warning to find) covers; an
+/// evaluation that needs an outbreak-free background leaves them out.
+pub const PLANTED_RISE_DAYS: i64 = 3;
+
 /// How many appeals a year at scale 1 (a city of Daqing's size).
 pub const APPEALS_PER_YEAR: u32 = 200_000;
 
@@ -253,7 +257,7 @@ pub fn generate(
             let d = |g: &Unit| (at(g).0 - c.0).powi(2) + (at(g).1 - c.1).powi(2);
             d(a).total_cmp(&d(b))
         });
-        for day in days - 3..days {
+        for day in days - PLANTED_RISE_DAYS..days {
             for grid in near.iter().take(5) {
                 for _ in 0..3 {
                     let received = now_us - (days - day) * 24 * HOUR
