@@ -16,8 +16,8 @@ use rand_chacha::ChaCha8Rng;
 use crate::accounts::Department;
 use crate::appeals::calendar::local_date;
 use crate::appeals::{
-    Appeal, CaseClocks, Category, Command, Handler, HolidayCalendar, Party, Satisfaction, Status,
-    Taxonomy, TimeLimit, Urgency, advance, due, escalation_target, route,
+    Appeal, CaseClocks, Category, Command, Handler, HolidayCalendar, Outcome, Party, Satisfaction,
+    Status, Taxonomy, TimeLimit, Urgency, advance, due, escalation_target, route,
 };
 use crate::territory::{Atlas, Level, Located, Unit};
 
@@ -282,7 +282,74 @@ pub fn generate(
             }
         }
     }
+    out.extend(planted_repeat(
+        &mut rng,
+        t,
+        &atlas,
+        departments,
+        taxonomy,
+        calendar,
+        &cats,
+        &grids,
+        now_us,
+    ));
     out.sort_by_key(|a| a.clocks.received_at);
+    out
+}
+
+/// Days before `now` the planted repeat was reported: fixed twice, reported again two days ago.
+const PLANTED_REPEAT_DAYS: [i64; 3] = [60, 30, 2];
+
+/// A repeated unresolved matter for early warning to find: a broken manhole cover at one spot,
+/// closed as handled twice and reported again. Each earlier report is replayed (the generator
+/// is seeded, so this is deterministic) until its case was closed as handled.
+#[allow(clippy::too_many_arguments)]
+fn planted_repeat(
+    rng: &mut ChaCha8Rng,
+    t: &crate::territory::Territory,
+    atlas: &Atlas,
+    departments: &[Department],
+    taxonomy: &Taxonomy,
+    calendar: &HolidayCalendar,
+    cats: &[&Category],
+    grids: &[&Unit],
+    now_us: i64,
+) -> Vec<HistoricAppeal> {
+    let Some(cat) = cats.iter().find(|c| c.code == "urban.manhole_covers") else {
+        return Vec::new();
+    };
+    let grid = grids[rng.random_range(0..grids.len())];
+    let Some(spot) = grid.label.map(|p| (p.x(), p.y())) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, days_ago) in PLANTED_REPEAT_DAYS.iter().enumerate() {
+        let received = now_us - days_ago * 24 * HOUR + 10 * HOUR;
+        let last = i + 1 == PLANTED_REPEAT_DAYS.len();
+        let played = (0..50).find_map(|_| {
+            let a = play(
+                rng,
+                t,
+                atlas,
+                departments,
+                taxonomy,
+                calendar,
+                cat,
+                grid,
+                received,
+                now_us,
+            )?;
+            let handled = matches!(
+                a.state.outcome,
+                Some(Outcome::Rated { .. } | Outcome::NotRated | Outcome::ResolvedOnSite)
+            );
+            (last || handled).then_some(a)
+        });
+        if let Some(mut a) = played {
+            a.point = spot;
+            out.push(a);
+        }
+    }
     out
 }
 
@@ -585,6 +652,7 @@ mod tests {
         assert!(count(&|a| a.state.escalations > 0) > 100);
         assert!(count(&|a| a.state.reopened) > 100);
         assert!(count(&|a| a.state.is_open()) > 50);
+        planted_events_are_there_to_find(&cases, now);
         // The measures land where a well-run city's do, not at 0 or 100 %.
         let facts: Vec<AppealFacts> = cases
             .iter()
@@ -627,5 +695,50 @@ mod tests {
         );
         assert_eq!(again.len(), cases.len());
         assert_eq!(again[100], cases[100]);
+    }
+
+    /// The planted heating rise and repeated manhole cover, as early warning will see them.
+    fn planted_events_are_there_to_find(cases: &[HistoricAppeal], now: Timestamp) {
+        use crate::warning::{WarnRules, Watched, object_key, repeats};
+        let now = now.as_microsecond();
+        let recent_heat = cases
+            .iter()
+            .filter(|a| a.category == "heating.no_heat")
+            .filter(|a| a.clocks.received_at >= now - PLANTED_RISE_DAYS * 24 * HOUR)
+            .count();
+        assert!(
+            recent_heat >= 45,
+            "{recent_heat} no-heat reports in the last days"
+        );
+        let watched: Vec<Watched> = cases
+            .iter()
+            .enumerate()
+            .map(|(i, a)| Watched {
+                id: i as i64,
+                tracking_code: i.to_string(),
+                category: a.category.clone(),
+                category_group: a.group.clone(),
+                grid: a.chain.first().cloned(),
+                object: object_key(None, Some(a.point)),
+                received_at: a.clocks.received_at,
+                requesters: 1,
+                open: a.state.is_open(),
+                handled_at: a.clocks.closed_at.filter(|_| {
+                    matches!(
+                        a.state.outcome,
+                        Some(Outcome::Rated { .. } | Outcome::NotRated | Outcome::ResolvedOnSite)
+                    )
+                }),
+                reopened: a.state.reopened,
+                handler: a.state.handler.clone().or(a.state.first_handler.clone()),
+            })
+            .collect();
+        let found = repeats(&watched, now, &WarnRules::default());
+        assert!(
+            found
+                .iter()
+                .any(|f| f.subject.ends_with("|urban.manhole_covers") && f.count >= 2),
+            "{found:?}"
+        );
     }
 }
