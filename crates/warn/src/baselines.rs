@@ -688,11 +688,7 @@ pub fn calibrate_pooled(
         .iter()
         .map(|s| &s[..background_days.min(s.len())])
         .collect();
-    let allowed = if false_alerts_per_year.is_nan() || false_alerts_per_year <= 0.0 {
-        0
-    } else {
-        (false_alerts_per_year * background_days as f64 / DAYS_PER_YEAR + 1e-9).floor() as usize
-    };
+    let allowed = alerts_allowed(false_alerts_per_year, background_days);
     let increments: Vec<Vec<Option<f64>>> = match method {
         Method::PoissonCusum(p) => backgrounds
             .iter()
@@ -734,21 +730,21 @@ pub fn calibrate_pooled(
                     })
                     .sum::<usize>()
             };
-            let (mut lo, mut hi) = (0.0_f64, candidate);
-            for _ in 0..MAX_BISECTION_STEPS {
-                let mid = lo + (hi - lo) / 2.0;
-                if mid <= lo || mid >= hi {
-                    break;
-                }
-                if alarms(mid) <= allowed {
-                    hi = mid;
-                } else {
-                    lo = mid;
-                }
-            }
-            hi
+            smallest_within(alarms, allowed, candidate)
         }
         _ => candidate,
+    }
+}
+
+/// Alerts allowed over `days` days at `per_year` alerts a year, counted all together (not per
+/// series). The epsilon keeps exact ratios from rounding down to one fewer; a target that is
+/// not a positive finite number allows none.
+pub fn alerts_allowed(per_year: f64, days: usize) -> usize {
+    let allowed = per_year * days as f64 / DAYS_PER_YEAR + 1e-9;
+    if allowed.is_finite() && allowed > 0.0 {
+        allowed.floor() as usize
+    } else {
+        0
     }
 }
 
@@ -780,6 +776,12 @@ fn bisect_resetting_cusum(increments: &[Option<f64>], allowed: usize, valid: f64
             .filter(|&s| s >= h)
             .count()
     };
+    smallest_within(alarms, allowed, valid)
+}
+
+/// The smallest threshold in `(0, valid]` at which `alarms` (non-increasing in the threshold)
+/// is within `allowed`, by bisection to floating-point resolution. `valid` must be within it.
+fn smallest_within(alarms: impl Fn(f64) -> usize, allowed: usize, valid: f64) -> f64 {
     let (mut lo, mut hi) = (0.0_f64, valid);
     for _ in 0..MAX_BISECTION_STEPS {
         let mid = lo + (hi - lo) / 2.0;

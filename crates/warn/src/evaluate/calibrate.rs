@@ -34,16 +34,7 @@ pub struct Calibration {
     pub default_per_year: Option<f64>,
 }
 
-/// Alerts allowed on `days` days at `per_year` a year. The epsilon keeps exact ratios from
-/// rounding down to one fewer.
-pub fn allowed_alerts(per_year: f64, days: usize) -> usize {
-    let allowed = per_year * days as f64 / DAYS_PER_YEAR + 1e-9;
-    if allowed.is_finite() && allowed > 0.0 {
-        allowed.floor() as usize
-    } else {
-        0
-    }
-}
+pub use crate::baselines::alerts_allowed as allowed_alerts;
 
 /// The smallest threshold at which at most `allowed` of the pooled statistics reach it.
 /// `desc` is sorted largest first. With room for every statistic, the smallest one is the
