@@ -11,6 +11,7 @@ pub mod authz;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod mediation;
 pub mod territory;
 pub mod warning;
 

@@ -1,0 +1,16 @@
+//! Diversified dispute resolution (矛盾纠纷多元化解): the dispute case from
+//! intake through consent, sessions and agreement (or referral to another
+//! channel) to a lasting settlement. Pure rules, no I/O.
+
+pub mod agreement;
+pub mod kind;
+pub mod org;
+pub mod workflow;
+
+pub use agreement::{Agreement, AgreementError, Obligation};
+pub use kind::{Channel, DisputeType, OrgKind, Performance, RiskReason, Side, Source};
+pub use org::{CaseShape, Organisation};
+pub use workflow::{
+    Actor, Command, Confirmation, Dispute, Event, FollowUp, Outcome, PartyState, Recusal, Referral,
+    Refusal, Ruling, Session, Status,
+};
