@@ -3,11 +3,13 @@
 //! channel) to a lasting settlement. Pure rules, no I/O.
 
 pub mod agreement;
+pub mod intake;
 pub mod kind;
 pub mod org;
 pub mod workflow;
 
 pub use agreement::{Agreement, AgreementError, Obligation};
+pub use intake::{FieldError, NewDispute, PartyInfo, PartyKind, mask_name};
 pub use kind::{Channel, DisputeType, OrgKind, Performance, RiskReason, Side, Source};
 pub use org::{CaseShape, Organisation};
 pub use workflow::{
