@@ -36,10 +36,25 @@ pub enum Action {
     HandleAlert,
     /// Set the early-warning thresholds and run a scan on demand.
     ManageWarnRules,
+    /// Open a dispute case in one's area (residents: their own request).
+    OpenDispute,
+    /// A dispute's summary (type, status, organisation, risk, dates; no parties, no facts).
+    ReadDisputeSummary,
+    /// A dispute's whole record, parties masked (mediators of the holding
+    /// organisation and above; a party: their own case's progress).
+    ReadDispute,
+    /// Take a workflow step on a dispute; the workflow decides which.
+    HandleDispute,
+    /// A dispute's parties unmasked, to call them (audited).
+    RevealDisputeParty,
+    /// The mediation measures of an area.
+    ReadMediationMeasures,
+    /// Create and edit mediation organisations.
+    ManageMediationOrgs,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 22] = [
         Action::ReadTerritory,
         Action::ImportTerritory,
         Action::RetireUnit,
@@ -55,6 +70,13 @@ impl Action {
         Action::ReadAlert,
         Action::HandleAlert,
         Action::ManageWarnRules,
+        Action::OpenDispute,
+        Action::ReadDisputeSummary,
+        Action::ReadDispute,
+        Action::HandleDispute,
+        Action::RevealDisputeParty,
+        Action::ReadMediationMeasures,
+        Action::ManageMediationOrgs,
     ];
 }
 
@@ -67,7 +89,13 @@ pub struct Target<'a> {
     /// The department the object belongs to, if any.
     pub department: Option<&'a str>,
     /// For an account: its own user id (people may see their own data).
+    /// For a dispute: the actor's id when the actor is one of its parties.
     pub owner: Option<i64>,
+    /// The unit chain of whoever holds the object (a dispute's mediation
+    /// organisation), where that differs from where the object is: people
+    /// who work the object are placed by its holder, people who govern an
+    /// area by its location. Empty when the object has no separate holder.
+    pub holder_chain: &'a [String],
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -108,6 +136,26 @@ pub fn works_appeals(role: Role) -> bool {
     )
 }
 
+/// Roles that govern an area and see what happens in it.
+pub fn governs_area(role: Role) -> bool {
+    matches!(
+        role,
+        Role::GridWorker
+            | Role::CommunityStaff
+            | Role::StreetStaff
+            | Role::DistrictStaff
+            | Role::CitySupervisor
+    )
+}
+
+/// Actions judged by the object's holder (its organisation), not its location.
+fn judged_by_holder(action: Action) -> bool {
+    matches!(
+        action,
+        Action::ReadDispute | Action::HandleDispute | Action::RevealDisputeParty
+    )
+}
+
 /// The decision. `actor` is `None` for an anonymous request.
 pub fn decide(actor: Option<&Actor>, action: Action, target: &Target<'_>) -> Result<(), Denied> {
     if action == Action::ReadTerritory {
@@ -121,7 +169,8 @@ pub fn decide(actor: Option<&Actor>, action: Action, target: &Target<'_>) -> Res
         | Action::RetireUnit
         | Action::ManageUsers
         | Action::ManageAppealRules
-        | Action::ManageWarnRules => actor.role == Role::Admin,
+        | Action::ManageWarnRules
+        | Action::ManageMediationOrgs => actor.role == Role::Admin,
         Action::ReadDirectory => is_staff(actor.role),
         Action::RevealPersonalData => own_record || actor.role == Role::Admin,
         Action::ReadAudit => actor.role == Role::Auditor,
@@ -137,6 +186,19 @@ pub fn decide(actor: Option<&Actor>, action: Action, target: &Target<'_>) -> Res
                 | Role::DistrictStaff
                 | Role::CitySupervisor
         ),
+        // Mediation is voluntary and open to anyone: residents ask for it,
+        // grid workers and hotline operators bring cases they meet.
+        Action::OpenDispute => {
+            actor.role == Role::Resident
+                || actor.role == Role::Mediator
+                || actor.role == Role::HotlineOperator
+                || governs_area(actor.role)
+        }
+        Action::ReadDisputeSummary | Action::ReadMediationMeasures => {
+            actor.role == Role::Mediator || governs_area(actor.role)
+        }
+        Action::ReadDispute => own_record || actor.role == Role::Mediator,
+        Action::HandleDispute | Action::RevealDisputeParty => actor.role == Role::Mediator,
     };
     if !role_ok {
         return Err(Denied::Role);
@@ -144,10 +206,25 @@ pub fn decide(actor: Option<&Actor>, action: Action, target: &Target<'_>) -> Res
     if own_record
         && matches!(
             action,
-            Action::RevealPersonalData | Action::ReadDirectory | Action::ReadAppeal
+            Action::RevealPersonalData
+                | Action::ReadDirectory
+                | Action::ReadAppeal
+                | Action::ReadDispute
+                | Action::OpenDispute
         )
     {
         return Ok(());
+    }
+    if judged_by_holder(action) && !target.holder_chain.is_empty() {
+        let holder = Target {
+            unit_chain: target.holder_chain,
+            ..*target
+        };
+        return if within_jurisdiction(actor, &holder) {
+            Ok(())
+        } else {
+            Err(Denied::Jurisdiction)
+        };
     }
     if within_jurisdiction(actor, target) {
         Ok(())
@@ -231,6 +308,29 @@ mod tests {
         (Action::RevealAppealContact, Role::DistrictStaff, "OC..."),
         (Action::RevealAppealContact, Role::DepartmentStaff, "O...."),
         (Action::RevealAppealContact, Role::CitySupervisor, "OC..."),
+        (Action::OpenDispute, Role::HotlineOperator, "OC..."),
+        (Action::OpenDispute, Role::GridWorker, "OC..."),
+        (Action::OpenDispute, Role::CommunityStaff, "OC..."),
+        (Action::OpenDispute, Role::StreetStaff, "OC..."),
+        (Action::OpenDispute, Role::DistrictStaff, "OC..."),
+        (Action::OpenDispute, Role::CitySupervisor, "OC..."),
+        (Action::OpenDispute, Role::Mediator, "OC..."),
+        (Action::ReadDisputeSummary, Role::GridWorker, "OC..."),
+        (Action::ReadDisputeSummary, Role::CommunityStaff, "OC..."),
+        (Action::ReadDisputeSummary, Role::StreetStaff, "OC..."),
+        (Action::ReadDisputeSummary, Role::DistrictStaff, "OC..."),
+        (Action::ReadDisputeSummary, Role::CitySupervisor, "OC..."),
+        (Action::ReadDisputeSummary, Role::Mediator, "OC..."),
+        (Action::ReadMediationMeasures, Role::GridWorker, "OC..."),
+        (Action::ReadMediationMeasures, Role::CommunityStaff, "OC..."),
+        (Action::ReadMediationMeasures, Role::StreetStaff, "OC..."),
+        (Action::ReadMediationMeasures, Role::DistrictStaff, "OC..."),
+        (Action::ReadMediationMeasures, Role::CitySupervisor, "OC..."),
+        (Action::ReadMediationMeasures, Role::Mediator, "OC..."),
+        (Action::ReadDispute, Role::Mediator, "OC..."),
+        (Action::HandleDispute, Role::Mediator, "OC..."),
+        (Action::RevealDisputeParty, Role::Mediator, "OC..."),
+        (Action::ManageMediationOrgs, Role::Admin, "OC..."),
     ];
 
     fn expected(action: Action, role: Role, rel: Relation) -> bool {
@@ -353,6 +453,7 @@ mod tests {
                         unit_chain: &chain,
                         department: dept.as_deref(),
                         owner: Some(99),
+                        holder_chain: &[],
                     };
                     let got = decide(Some(&actor), action, &target).is_ok();
                     assert_eq!(
@@ -399,6 +500,7 @@ mod tests {
                 unit_chain: &chain,
                 department: None,
                 owner: Some(7),
+                holder_chain: &[],
             };
             assert_eq!(
                 decide(Some(&actor), Action::RevealPersonalData, &mine),
@@ -410,5 +512,102 @@ mod tests {
                 "{role:?}"
             );
         }
+    }
+
+    #[test]
+    fn disputes_are_worked_by_their_holder_and_governed_by_their_area() {
+        let t = territory();
+        // A case located in grid G1 (street S1), held by a district committee at D1.
+        let area = t.chain("G1");
+        let holder = t.chain("D1");
+        let target = Target {
+            unit_chain: &area,
+            department: None,
+            owner: None,
+            holder_chain: &holder,
+        };
+        let at = |role: Role, unit: &str| Actor {
+            user_id: 1,
+            username: "a".into(),
+            role,
+            scope: Scope::Unit(unit.into()),
+        };
+        // A street mediator does not work a district committee's case, even in their street…
+        let street_mediator = at(Role::Mediator, "S1");
+        assert_eq!(
+            decide(Some(&street_mediator), Action::ReadDispute, &target),
+            Err(Denied::Jurisdiction)
+        );
+        assert_eq!(
+            decide(Some(&street_mediator), Action::HandleDispute, &target),
+            Err(Denied::Jurisdiction)
+        );
+        // …but sees its summary, as the street's staff do.
+        assert_eq!(
+            decide(Some(&street_mediator), Action::ReadDisputeSummary, &target),
+            Ok(())
+        );
+        assert_eq!(
+            decide(
+                Some(&at(Role::StreetStaff, "S1")),
+                Action::ReadDisputeSummary,
+                &target
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            decide(
+                Some(&at(Role::StreetStaff, "S1")),
+                Action::ReadDispute,
+                &target
+            ),
+            Err(Denied::Role)
+        );
+        // The district's mediators work it.
+        let district_mediator = at(Role::Mediator, "D1");
+        for action in [
+            Action::ReadDispute,
+            Action::HandleDispute,
+            Action::RevealDisputeParty,
+        ] {
+            assert_eq!(decide(Some(&district_mediator), action, &target), Ok(()));
+        }
+        // Another district's mediators do not.
+        assert!(
+            decide(
+                Some(&at(Role::Mediator, "D2")),
+                Action::ReadDispute,
+                &target
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn residents_open_disputes_and_follow_their_own() {
+        let chain = vec!["G3".to_string()];
+        let holder = vec!["K3".to_string()];
+        let resident = Actor {
+            user_id: 7,
+            username: "r".into(),
+            role: Role::Resident,
+            scope: Scope::None,
+        };
+        let mine = Target {
+            unit_chain: &chain,
+            department: None,
+            owner: Some(7),
+            holder_chain: &holder,
+        };
+        assert_eq!(decide(Some(&resident), Action::OpenDispute, &mine), Ok(()));
+        assert_eq!(decide(Some(&resident), Action::ReadDispute, &mine), Ok(()));
+        // A party follows progress; they never work the case or unmask others.
+        assert!(decide(Some(&resident), Action::HandleDispute, &mine).is_err());
+        assert!(decide(Some(&resident), Action::RevealDisputeParty, &mine).is_err());
+        let theirs = Target {
+            owner: Some(8),
+            ..mine
+        };
+        assert!(decide(Some(&resident), Action::ReadDispute, &theirs).is_err());
     }
 }

@@ -5,13 +5,17 @@
 pub mod agreement;
 pub mod intake;
 pub mod kind;
+pub mod measures;
 pub mod org;
+pub mod risk;
 pub mod workflow;
 
 pub use agreement::{Agreement, AgreementError, Obligation};
 pub use intake::{FieldError, NewDispute, PartyInfo, PartyKind, mask_name};
 pub use kind::{Channel, DisputeType, OrgKind, Performance, RiskReason, Side, Source};
+pub use measures::{DisputeFacts, GroupBy, MediationMeasures, ReferralCounts};
 pub use org::{CaseShape, Organisation};
+pub use risk::RiskFacts;
 pub use workflow::{
     Actor, Command, Confirmation, Dispute, Event, FollowUp, Outcome, PartyState, Recusal, Referral,
     Refusal, Ruling, Session, Status,

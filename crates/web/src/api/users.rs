@@ -64,6 +64,7 @@ impl Placement {
             unit_chain: &self.chain,
             department: self.department.as_deref(),
             owner: Some(self.owner),
+            holder_chain: &[],
         }
     }
 }
@@ -336,6 +337,7 @@ async fn create(
             unit_chain: &chain,
             department: department.as_deref(),
             owner: None,
+            holder_chain: &[],
         },
     )?;
     let hash = match req.password.clone() {

@@ -68,6 +68,7 @@ impl Placement {
             unit_chain: &self.unit_chain,
             department: self.department.as_deref(),
             owner: requester,
+            holder_chain: &[],
         }
     }
 }
