@@ -20,6 +20,8 @@ pub struct ApiError {
     pub detail: Option<String>,
     /// Structured help for the client (e.g. the nearest unit).
     pub data: Option<serde_json::Value>,
+    /// A catalogue key that renders `detail` in the request's language.
+    pub detail_key: Option<String>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -31,6 +33,7 @@ impl ApiError {
             field: None,
             detail: None,
             data: None,
+            detail_key: None,
         }
     }
 
@@ -47,7 +50,14 @@ impl ApiError {
             field: Some(field.to_owned()),
             detail: Some(detail.into()),
             data: None,
+            detail_key: None,
         }
+    }
+
+    /// Render the detail from the catalogue entry `key` (English detail kept as a fallback).
+    pub fn translated(mut self, key: String) -> ApiError {
+        self.detail_key = Some(key);
+        self
     }
 
     /// Log the cause, answer with a bare `internal`.
@@ -75,7 +85,15 @@ impl ApiError {
 
     pub fn body(&self, i18n: &I18n, lang: Lang, request_id: Option<&str>) -> serde_json::Value {
         let field = self.field.as_deref().unwrap_or("");
-        let detail = self.detail.as_deref().unwrap_or("");
+        let translated = self
+            .detail_key
+            .as_deref()
+            .filter(|k| i18n.has(lang, k))
+            .map(|k| i18n.message(lang, k, &[]));
+        let detail = translated
+            .as_deref()
+            .or(self.detail.as_deref())
+            .unwrap_or("");
         let message = i18n.message(
             lang,
             &format!("error-{}", self.code),
@@ -86,7 +104,7 @@ impl ApiError {
                 "code": self.code,
                 "message": message.trim(),
                 "field": self.field,
-                "detail": self.detail,
+                "detail": translated.as_deref().or(self.detail.as_deref()),
                 "data": self.data,
                 "request_id": request_id,
             }

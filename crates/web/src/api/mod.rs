@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 pub mod extract;
 mod health;
+mod mediation;
 mod sms_login;
 mod territory;
 pub mod users;
@@ -26,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(appeals::routes())
         .merge(warning::routes())
+        .merge(mediation::routes())
 }
 
 /// City-wide authority for `action`: decided against the roots of the territory, so only an

@@ -497,6 +497,8 @@ pub struct TickReport {
     pub assists_overdue: u64,
     pub messages_sent: u64,
     pub messages_failed: u64,
+    /// Dispute cases past their time limit, escalated (see `ops::mediation::tick`).
+    pub disputes_escalated: u64,
 }
 
 /// Process every appeal whose act-by time is at or before `now`: escalate
@@ -562,6 +564,7 @@ pub async fn tick(state: &AppState, now: i64) -> ApiResult<TickReport> {
         }
         tx.commit().await?;
     }
+    report.disputes_escalated = crate::ops::mediation::tick(state, now).await?.escalated;
     let (sent, failed) = deliver_outbox(state, now).await?;
     report.messages_sent = sent;
     report.messages_failed = failed;

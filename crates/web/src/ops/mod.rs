@@ -3,6 +3,7 @@
 
 pub mod appeals;
 pub mod intake_queue;
+pub mod mediation;
 pub mod sms;
 pub mod territory;
 pub mod warning;
