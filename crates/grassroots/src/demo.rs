@@ -73,12 +73,14 @@ pub async fn ensure(
     tx.insert_departments(&ctx, &city.departments).await?;
     bar.set_message("saving staff");
     bar.set_length(city.staff.len() as u64);
+    let mut staff_ids = Vec::with_capacity(city.staff.len());
     for (i, user) in city.staff.iter().enumerate() {
         let hash = hashes
             .iter()
             .find(|(n, _)| *n == user.username)
             .map(|(_, h)| h.as_str());
-        tx.create_user(&ctx, user, hash).await?;
+        let id = tx.create_user(&ctx, user, hash).await?;
+        staff_ids.push((user.clone(), id));
         bar.set_position(i as u64 + 1);
     }
     let logins: Vec<Login> = city
@@ -116,11 +118,26 @@ pub async fn ensure(
     } else {
         0
     };
+    // About one dispute for every twelve appeals, as in the demo's sources (see demo::disputes).
+    let disputes = if appeals_per_year > 0 {
+        crate::disputes::load(
+            &mut tx,
+            &ctx,
+            &city.units,
+            &staff_ids,
+            (appeals_per_year / 12).max(1),
+            seed,
+            SystemClock.now(),
+        )
+        .await?
+    } else {
+        0
+    };
     tx.put_setting(&ctx, LOGINS_KEY, &saved.to_string()).await?;
     tx.put_setting(&ctx, "demo.seed", &seed.to_string()).await?;
     tx.commit().await?;
     println!(
-        "Demo city created in {:.1} s: {} units, {} departments, {} staff, {appeals} appeals over the past year.",
+        "Demo city created in {:.1} s: {} units, {} departments, {} staff, {appeals} appeals and {disputes} disputes over the past year.",
         started.elapsed().as_secs_f64(),
         city.units.len(),
         city.departments.len(),

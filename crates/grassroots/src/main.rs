@@ -4,6 +4,7 @@
 mod bench;
 mod config;
 mod demo;
+mod disputes;
 mod history;
 mod progress;
 mod warn;

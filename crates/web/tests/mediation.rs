@@ -25,6 +25,7 @@ grassroots_store::on_both_backends!(
     bad_input_and_refused_steps_are_explained_in_both_languages,
     overdue_cases_escalate_and_risks_reach_early_warning,
     referrals_are_tracked_and_measures_count_the_fengqiao_share,
+    an_appeal_that_is_a_dispute_is_converted_keeping_its_link,
 );
 
 const PASSWORD: &str = "password-123";
@@ -861,4 +862,57 @@ async fn referrals_are_tracked_and_measures_count_the_fengqiao_share(url: String
         .get("/api/v1/mediation/measures?group_by=planet", &street)
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+async fn an_appeal_that_is_a_dispute_is_converted_keeping_its_link(url: String) {
+    let env = setup(url).await;
+    let hotline = env.login("hotline").await;
+    let r = env
+        .post(
+            "/api/v1/appeals",
+            &hotline,
+            json!({
+                "category": "community.neighbour_dispute",
+                "description": "楼上漏水到楼下，双方多次争吵",
+                "location": {"lon": IN_G1.0, "lat": IN_G1.1},
+                "contact": {"name": "张三", "phone": "13800001111"},
+                "publish": false,
+                "channel": "hotline",
+            }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let appeal = r.body["id"].as_i64().unwrap();
+    // Only someone who may handle the appeal converts it.
+    let resident = env.login("stranger").await;
+    let r = env
+        .post("/api/v1/disputes", &resident, json!({"dispute_type": "neighbours", "source": "appeal",
+            "appeal_id": appeal, "facts": "x", "claims": "y", "lon": IN_G1.0, "lat": IN_G1.1,
+            "parties": [{"side": "applicant", "name": "甲"}, {"side": "respondent", "name": "乙"}]}))
+        .await;
+    // (A resident's own request is always a request: the appeal link needs the right to handle it.)
+    assert_ne!(r.status, StatusCode::CREATED);
+    let id = env
+        .open(&hotline, json!({"source": "appeal", "appeal_id": appeal}))
+        .await;
+    let med = env.login("medK1").await;
+    let d = env.get(&format!("/api/v1/disputes/{id}"), &med).await;
+    assert_eq!(d.body["appeal_id"], appeal);
+    assert_eq!(d.body["source"], "appeal");
+    // The appeal keeps its history and records the case it became.
+    let a = env
+        .get(&format!("/api/v1/appeals/{appeal}"), &hotline)
+        .await;
+    let steps: Vec<&str> = a.body["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(steps.contains(&"appeal.converted_to_dispute"), "{steps:?}");
+    assert!(
+        env.audit("appeal", appeal)
+            .await
+            .contains(&"appeal.converted_to_dispute".to_owned())
+    );
 }

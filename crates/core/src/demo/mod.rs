@@ -12,6 +12,7 @@
 //! The city unit `2306` has no boundary (the districts carry them); its label
 //! is that of 萨尔图区, the seat of the city government.
 
+pub mod disputes;
 pub mod history;
 mod names;
 mod partition;
@@ -86,7 +87,8 @@ pub type Progress<'a> = &'a mut dyn FnMut(&str, u64, u64);
 /// Codes: district code + 3-digit street + 3-digit community + 3-digit grid,
 /// e.g. `230602001002003`. Staff usernames: `gw-<grid>`, `cs-<community>-N`,
 /// `ss-<street>-N`, `med-<street>`, `ds-<district>-N`, `cou-<district>`,
-/// `dp-<department, lower case>-N`, `sup-N`, `hl-N`, `aud-N`, `adm-N`; the
+/// `med-<district>-N`, `dp-<department, lower case>-N`, `sup-N`, `hl-N`,
+/// `aud-N`, `adm-N`; the
 /// demo logins (`grid`, `community`, …) take the place of the first staff
 /// member of their kind in 萨尔图区's first street, community and grid, and
 /// `resident` is added.
@@ -524,6 +526,19 @@ fn staff<R: Rng>(
                 );
             }
         }
+    }
+    // District mediators, for the district's people's mediation committee
+    // and its labour, medical and traffic committees (after everyone else,
+    // so that the other staff's names and phones stay as they were).
+    for unit in units.iter().filter(|u| u.level == Level::District) {
+        let scope = Scope::Unit(unit.code.clone());
+        m.group(
+            &format!("med-{}", unit.code),
+            3,
+            Role::Mediator,
+            &scope,
+            None,
+        );
     }
     let StaffMaker {
         staff, mut logins, ..

@@ -280,7 +280,10 @@ fn staff_scopes_usernames_and_phones() {
     assert_eq!(by_role[&Role::GridWorker], count(Level::Grid));
     assert_eq!(by_role[&Role::CommunityStaff], 2 * count(Level::Community));
     assert_eq!(by_role[&Role::StreetStaff], 3 * count(Level::Street));
-    assert_eq!(by_role[&Role::Mediator], count(Level::Street));
+    assert_eq!(
+        by_role[&Role::Mediator],
+        count(Level::Street) + 3 * count(Level::District)
+    );
     assert_eq!(by_role[&Role::DistrictStaff], 3 * 9);
     assert_eq!(by_role[&Role::Counsellor], 9);
     assert_eq!(by_role[&Role::DepartmentStaff], 2 * city.departments.len());

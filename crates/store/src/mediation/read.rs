@@ -50,6 +50,7 @@ impl Store {
         dispute_from_row(&row)
     }
 
+    /// Cases with a running time limit first (soonest first), then the newest.
     pub async fn disputes(&self, f: &DisputeFilter) -> Result<Vec<StoredDispute>> {
         let mut clauses: Vec<String> = Vec::new();
         let mut texts: Vec<String> = Vec::new();
@@ -107,7 +108,7 @@ impl Store {
         let limit = next(&mut n);
         let offset = next(&mut n);
         let sql = format!(
-            "SELECT {DISPUTE_COLUMNS} FROM disputes{} ORDER BY COALESCE(act_by, received_at), id \
+            "SELECT {DISPUTE_COLUMNS} FROM disputes{} ORDER BY (act_by IS NULL), act_by, received_at DESC, id \
              LIMIT {limit} OFFSET {offset}",
             if clauses.is_empty() {
                 String::new()

@@ -186,6 +186,37 @@ impl Tx {
         Ok(())
     }
 
+    /// An appeal that turned out to be a dispute: its timeline and audit
+    /// trail record the case it became (the appeal keeps its own history).
+    pub async fn note_appeal_converted(
+        &mut self,
+        ctx: &Ctx,
+        appeal_id: i64,
+        dispute_id: i64,
+    ) -> Result<()> {
+        let entry = crate::TimelineEntry {
+            at: ctx.now_micros,
+            action: "appeal.converted_to_dispute".into(),
+            public: true,
+            actor_id: ctx.actor_id,
+            actor: ctx.actor.clone(),
+            role: ctx.role.clone(),
+            unit: ctx.unit.clone(),
+            handler: None,
+            note: Some(format!("dispute {dispute_id}")),
+        };
+        self.insert_timeline_rows(&[(appeal_id, &entry)]).await?;
+        self.audit(
+            ctx,
+            "appeal.converted_to_dispute",
+            "appeal",
+            &appeal_id.to_string(),
+            &["dispute_id"],
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Read a case to change it: locked on PostgreSQL until commit.
     pub async fn dispute_for_update(&mut self, id: i64) -> Result<StoredDispute> {
         let sql = format!(

@@ -270,6 +270,9 @@ pub async fn open(
     };
     let mut tx = state.store.write().await?;
     let id = tx.open_dispute(&ctx, &record, &new.parties, &entry).await?;
+    if let Some(appeal) = new.appeal_id {
+        tx.note_appeal_converted(&ctx, appeal, id).await?;
+    }
     let mut opened = record;
     opened.id = id;
     opened.state.id = id;
