@@ -26,6 +26,7 @@ grassroots_store::on_both_backends!(
     overdue_cases_escalate_and_risks_reach_early_warning,
     referrals_are_tracked_and_measures_count_the_fengqiao_share,
     an_appeal_that_is_a_dispute_is_converted_keeping_its_link,
+    two_jobs_at_once_escalate_each_case_once,
 );
 
 const PASSWORD: &str = "password-123";
@@ -915,4 +916,32 @@ async fn an_appeal_that_is_a_dispute_is_converted_keeping_its_link(url: String) 
             .await
             .contains(&"appeal.converted_to_dispute".to_owned())
     );
+}
+
+async fn two_jobs_at_once_escalate_each_case_once(url: String) {
+    let env = setup(url.clone()).await;
+    let med = env.login("medK1").await;
+    let mut ids = Vec::new();
+    for _ in 0..30 {
+        ids.push(env.open(&med, json!({})).await);
+    }
+    // A second server on the same database.
+    let store2 = Store::open(&url, &OpenOptions::default()).await.unwrap();
+    let atlas2 = load_atlas(&store2).await.unwrap();
+    let state2 = AppState::new(store2, env.clock.clone(), WebConfig::default(), atlas2);
+    env.clock.advance_secs(8 * DAY);
+    let now = env.now_micros();
+    let (a, b) = tokio::join!(
+        grassroots_web::ops::mediation::tick(&env.state, now),
+        grassroots_web::ops::mediation::tick(&state2, now)
+    );
+    assert_eq!(a.unwrap().escalated + b.unwrap().escalated, 30);
+    for id in ids {
+        let d = env.store.dispute(id).await.unwrap();
+        assert_eq!(d.state.escalations, 1, "dispute {id}");
+        assert_eq!(d.state.org, "pmc-S1");
+        let audit = env.audit("dispute", id).await;
+        // Newest first.
+        assert_eq!(audit, vec!["dispute.escalate".to_owned(), "dispute.open".to_owned()]);
+    }
 }
