@@ -396,6 +396,24 @@ async fn a_case_runs_from_request_to_a_performed_agreement(url: String) {
         "{}",
         en.text
     );
+    // …and as a PDF (text in UCS-2 hex under the standard Chinese font).
+    let pdf = env
+        .get(&format!("/api/v1/disputes/{id}/agreement?format=pdf"), &med)
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.content_type, "application/pdf");
+    assert!(pdf.text.starts_with("%PDF-1.4") && pdf.text.contains("/STSong-Light"));
+    let ucs2 = |s: &str| {
+        s.encode_utf16()
+            .map(|u| format!("{u:04X}"))
+            .collect::<String>()
+    };
+    for must in ["人民调解协议书", "张三", "李四", "银行转账"] {
+        assert!(
+            pdf.text.contains(&ucs2(must)),
+            "{must} missing from the PDF"
+        );
+    }
 
     // Judicial confirmation within 30 days, accepted and ruled.
     env.clock.advance_secs(3 * DAY);
@@ -441,7 +459,8 @@ async fn a_case_runs_from_request_to_a_performed_agreement(url: String) {
             .iter()
             .filter(|a| a.ends_with("reveal_parties"))
             .count(),
-        2
+        3,
+        "the page, the English page and the PDF each read the names"
     );
     assert!(matches!(
         env.store.verify_audit(|_| {}).await.unwrap(),
@@ -942,6 +961,9 @@ async fn two_jobs_at_once_escalate_each_case_once(url: String) {
         assert_eq!(d.state.org, "pmc-S1");
         let audit = env.audit("dispute", id).await;
         // Newest first.
-        assert_eq!(audit, vec!["dispute.escalate".to_owned(), "dispute.open".to_owned()]);
+        assert_eq!(
+            audit,
+            vec!["dispute.escalate".to_owned(), "dispute.open".to_owned()]
+        );
     }
 }

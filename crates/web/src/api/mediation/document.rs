@@ -12,7 +12,7 @@ use grassroots_core::mediation::{Agreement, Organisation, PartyInfo, PartyKind, 
 use grassroots_store::StoredDispute;
 
 use super::{Sight, load};
-use crate::api::extract::parse_id;
+use crate::api::extract::{Params, parse_id};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Lang;
@@ -110,16 +110,36 @@ const EN: Labels = Labels {
     organisation: "organisation",
 };
 
-pub fn render(
+/// One part of the document, whatever it is rendered to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Block {
+    Title(String),
+    Line(String),
+    Heading(String),
+    Para(String),
+    /// Header cells, then rows.
+    Table(Vec<String>, Vec<Vec<String>>),
+    /// Places to sign, side by side.
+    Signatures(Vec<String>),
+}
+
+/// The agreement's contents in reading order.
+pub fn blocks(
     d: &StoredDispute,
     a: &Agreement,
     parties: &[PartyInfo],
     holder: Option<&Organisation>,
     lang: Lang,
-) -> String {
+) -> Vec<Block> {
     let l = if lang == Lang::En { &EN } else { &ZH };
-    let mut h = String::new();
-    let party_line = |p: &PartyInfo| {
+    let mut b = vec![
+        Block::Title(l.title.into()),
+        Block::Line(format!("{}：{}-{}", l.number, d.state.first_org, d.id)),
+    ];
+    if let Some(o) = holder {
+        b.push(Block::Line(format!("{}：{}", l.org, o.name)));
+    }
+    for p in parties {
         let side = if p.side == Side::Applicant {
             l.applicant
         } else {
@@ -130,97 +150,120 @@ pub fn render(
         } else {
             l.organisation
         };
-        format!(
-            "<p><strong>{}</strong>：{}（{}）{}</p>",
-            esc(side),
-            esc(&p.name),
-            esc(kind),
-            p.address
-                .as_deref()
-                .map(|x| format!("，{}", esc(x)))
-                .unwrap_or_default()
-        )
-    };
-    h.push_str(&format!(
-        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title>\
-         <style>body{{font-family:serif;max-width:46em;margin:2em auto;padding:0 1em;line-height:1.7;color:#111;background:#fff}}\
-         h1{{text-align:center;letter-spacing:.2em}}h2{{font-size:1.05em;margin-top:1.4em}}table{{border-collapse:collapse;width:100%}}\
-         th,td{{border:1px solid #444;padding:.3em .5em;text-align:left;vertical-align:top}}.sign{{margin-top:2.5em;display:grid;grid-template-columns:1fr 1fr;gap:2em}}\
-         .line{{border-bottom:1px solid #111;min-height:2.2em}}@media print{{body{{margin:0}}}}</style></head><body>",
-        lang.tag(),
-        esc(l.title)
-    ));
-    h.push_str(&format!("<h1>{}</h1>", esc(l.title)));
-    h.push_str(&format!(
-        "<p>{}：{}-{}</p>",
-        esc(l.number),
-        esc(&d.state.first_org),
-        d.id
-    ));
-    if let Some(o) = holder {
-        h.push_str(&format!("<p>{}：{}</p>", esc(l.org), esc(&o.name)));
-    }
-    for p in parties {
-        h.push_str(&party_line(p));
+        let address = p
+            .address
+            .as_deref()
+            .map(|x| format!("，{x}"))
+            .unwrap_or_default();
+        b.push(Block::Line(format!(
+            "{side}：{}（{kind}）{address}",
+            p.name
+        )));
     }
     for (title, text) in [
         (l.facts, &a.facts),
         (l.matters, &a.matters),
         (l.responsibilities, &a.responsibilities),
     ] {
-        h.push_str(&format!("<h2>{}</h2><p>{}</p>", esc(title), esc(text)));
+        b.push(Block::Heading(title.into()));
+        b.push(Block::Para(text.clone()));
     }
-    h.push_str(&format!(
-        "<h2>{}</h2><table><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-        esc(l.obligations),
-        esc(l.duty),
-        esc(l.how),
-        esc(l.place),
-        esc(l.by)
+    b.push(Block::Heading(l.obligations.into()));
+    b.push(Block::Table(
+        ["#", l.duty, l.how, l.place, l.by]
+            .iter()
+            .map(|x| (*x).to_owned())
+            .collect(),
+        a.obligations
+            .iter()
+            .enumerate()
+            .map(|(i, o)| {
+                let who = parties.get(o.party).map(|p| p.name.as_str()).unwrap_or("");
+                vec![
+                    (i + 1).to_string(),
+                    format!("{who}：{}", o.duty),
+                    o.how.clone(),
+                    o.place.clone(),
+                    date(o.by),
+                ]
+            })
+            .collect(),
     ));
-    for (i, o) in a.obligations.iter().enumerate() {
-        let who = parties.get(o.party).map(|p| p.name.as_str()).unwrap_or("");
-        h.push_str(&format!(
-            "<tr><td>{}</td><td>{}：{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            i + 1,
-            esc(who),
-            esc(&o.duty),
-            esc(&o.how),
-            esc(&o.place),
-            date(o.by)
-        ));
-    }
-    h.push_str("</tbody></table>");
-    h.push_str(&format!("<p>{}</p>", esc(l.confirmation)));
-    h.push_str(&format!(
-        "<h2>{}</h2><div class=\"sign\">",
-        esc(l.signatures)
+    b.push(Block::Para(l.confirmation.into()));
+    b.push(Block::Heading(l.signatures.into()));
+    b.push(Block::Signatures(
+        a.signed_by
+            .iter()
+            .filter_map(|i| parties.get(*i))
+            .map(|p| p.name.clone())
+            .collect(),
     ));
-    for i in &a.signed_by {
-        if let Some(p) = parties.get(*i) {
-            h.push_str(&format!(
-                "<div>{}<div class=\"line\"></div></div>",
-                esc(&p.name)
-            ));
+    b.push(Block::Signatures(vec![l.mediator.into(), l.seal.into()]));
+    b.push(Block::Line(format!(
+        "{}：{}",
+        l.made,
+        d.state.agreed_at.map(date).unwrap_or_default()
+    )));
+    b
+}
+
+/// The blocks as a self-contained printable page (no script, no outside resource).
+pub fn html(blocks: &[Block], lang: Lang) -> String {
+    let title = blocks
+        .iter()
+        .find_map(|b| match b {
+            Block::Title(t) => Some(t.as_str()),
+            _ => None,
+        })
+        .unwrap_or("");
+    let mut h = format!(
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title>\
+         <style>body{{font-family:serif;max-width:46em;margin:2em auto;padding:0 1em;line-height:1.7;color:#111;background:#fff}}\
+         h1{{text-align:center;letter-spacing:.2em}}h2{{font-size:1.05em;margin-top:1.4em}}table{{border-collapse:collapse;width:100%}}\
+         th,td{{border:1px solid #444;padding:.3em .5em;text-align:left;vertical-align:top}}.sign{{margin-top:2.5em;display:grid;grid-template-columns:1fr 1fr;gap:2em}}\
+         .line{{border-bottom:1px solid #111;min-height:2.2em}}@media print{{body{{margin:0}}}}</style></head><body>",
+        lang.tag(),
+        esc(title)
+    );
+    for b in blocks {
+        match b {
+            Block::Title(t) => h.push_str(&format!("<h1>{}</h1>", esc(t))),
+            Block::Line(t) | Block::Para(t) => h.push_str(&format!("<p>{}</p>", esc(t))),
+            Block::Heading(t) => h.push_str(&format!("<h2>{}</h2>", esc(t))),
+            Block::Table(head, rows) => {
+                h.push_str("<table><thead><tr>");
+                for c in head {
+                    h.push_str(&format!("<th>{}</th>", esc(c)));
+                }
+                h.push_str("</tr></thead><tbody>");
+                for r in rows {
+                    h.push_str("<tr>");
+                    for c in r {
+                        h.push_str(&format!("<td>{}</td>", esc(c)));
+                    }
+                    h.push_str("</tr>");
+                }
+                h.push_str("</tbody></table>");
+            }
+            Block::Signatures(names) => {
+                h.push_str("<div class=\"sign\">");
+                for n in names {
+                    h.push_str(&format!("<div>{}<div class=\"line\"></div></div>", esc(n)));
+                }
+                h.push_str("</div>");
+            }
         }
     }
-    h.push_str(&format!(
-        "</div><div class=\"sign\"><div>{}<div class=\"line\"></div></div><div>{}<div class=\"line\"></div></div></div>",
-        esc(l.mediator),
-        esc(l.seal)
-    ));
-    h.push_str(&format!(
-        "<p>{}：{}</p></body></html>",
-        esc(l.made),
-        d.state.agreed_at.map(date).unwrap_or_default()
-    ));
+    h.push_str("</body></html>");
     h
 }
 
+/// `?format=pdf` for a PDF, else the printable page.
 pub async fn agreement(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    q: Params,
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
     let (d, place, _orgs, sight) = load(&state, &caller, id).await?;
@@ -244,8 +287,23 @@ pub async fn agreement(
         .store
         .reveal_dispute_parties(&caller.ctx(&state), id)
         .await?;
-    let html = render(&d, a, &parties, place.holder.as_ref(), caller.lang);
-    let mut res = html.into_response();
+    let parts = blocks(&d, a, &parties, place.holder.as_ref(), caller.lang);
+    if q.text("format") == Some("pdf") {
+        let bytes = super::pdf::render(&parts);
+        let mut res = bytes.into_response();
+        let h = res.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/pdf"),
+        );
+        if let Ok(v) =
+            HeaderValue::from_str(&format!("attachment; filename=\"agreement-{id}.pdf\""))
+        {
+            h.insert(header::CONTENT_DISPOSITION, v);
+        }
+        return Ok(res);
+    }
+    let mut res = html(&parts, caller.lang).into_response();
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_TYPE,

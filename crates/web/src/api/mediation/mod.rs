@@ -5,6 +5,7 @@
 
 mod document;
 mod open;
+mod pdf;
 mod steps;
 mod views;
 
