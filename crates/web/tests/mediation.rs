@@ -744,6 +744,15 @@ async fn overdue_cases_escalate_and_risks_reach_early_warning(url: String) {
     let r = env.get(&format!("/api/v1/disputes/{id}"), &meds1).await;
     assert_eq!(r.body["org"]["code"], "pmc-S1");
     assert_eq!(r.body["supervised"], true);
+    // Escalated cases arrive with nobody on them: the committee above sees them to assign.
+    let waiting = env.get("/api/v1/disputes?unassigned=true", &meds1).await;
+    let waiting: Vec<i64> = waiting.body["disputes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(waiting, vec![id]);
     assert!(
         env.audit("dispute", id)
             .await
@@ -858,6 +867,22 @@ async fn referrals_are_tracked_and_measures_count_the_fengqiao_share(url: String
         json!({"action": "close", "reason": "被申请人不同意调解，已告知其他途径"}),
     )
     .await;
+
+    // The agreement's follow-up visit comes due after its last performance date.
+    let ids = |r: &Reply| -> Vec<i64> {
+        r.body["disputes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_i64().unwrap())
+            .collect()
+    };
+    let due = env.get("/api/v1/disputes?follow_up_due=true", &med).await;
+    assert_eq!(ids(&due), Vec::<i64>::new());
+    env.clock.advance_secs(11 * DAY);
+    let med = env.login("medK1").await;
+    let due = env.get("/api/v1/disputes?follow_up_due=true", &med).await;
+    assert_eq!(ids(&due), vec![a]);
 
     let street = env.login("street1").await;
     let m = env

@@ -24,6 +24,10 @@ pub struct DisputeFilter {
     pub status: Option<Status>,
     /// Only cases carrying a risk flag.
     pub risk_only: bool,
+    /// Only agreed cases whose follow-up visit (回访) is due by this time.
+    pub follow_up_due_by: Option<i64>,
+    /// Only open cases with no mediator on them (new, transferred, escalated, recused).
+    pub unassigned: bool,
     /// Received in `[since, until)`.
     pub since: Option<i64>,
     pub until: Option<i64>,
@@ -83,6 +87,13 @@ impl Store {
         if f.risk_only {
             clauses.push("risk <> '[]'".into());
         }
+        if f.unassigned {
+            clauses.push(
+                "status <> 'closed' AND NOT EXISTS (SELECT 1 FROM dispute_mediators m \
+                 WHERE m.dispute_id = disputes.id)"
+                    .into(),
+            );
+        }
         if let Some(m) = f.mediator {
             clauses.push(format!(
                 "EXISTS (SELECT 1 FROM dispute_mediators m WHERE m.dispute_id = disputes.id AND m.user_id = {})",
@@ -96,6 +107,13 @@ impl Store {
                 next(&mut n)
             ));
             ints.push(u);
+        }
+        if let Some(by) = f.follow_up_due_by {
+            clauses.push(format!(
+                "status = 'agreed' AND follow_up_due <= {}",
+                next(&mut n)
+            ));
+            ints.push(by);
         }
         if let Some(s) = f.since {
             clauses.push(format!("received_at >= {}", next(&mut n)));

@@ -170,6 +170,8 @@ async fn list(State(state): State<AppState>, caller: Caller, q: Params) -> ApiRe
     let mut f = DisputeFilter {
         status,
         risk_only: q.text("risk") == Some("true"),
+        unassigned: q.text("unassigned") == Some("true"),
+        follow_up_due_by: (q.text("follow_up_due") == Some("true")).then(|| state.now_micros()),
         limit: q.i64_or("limit", 50, 1..=500)?,
         offset: q.i64_or("offset", 0, 0..=i64::MAX)?,
         ..DisputeFilter::default()
