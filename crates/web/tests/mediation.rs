@@ -724,6 +724,34 @@ async fn bad_input_and_refused_steps_are_explained_in_both_languages(url: String
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
+
+    // A transfer goes to an organisation covering the place; the case then
+    // belongs to that organisation's line, not the one that gave it away.
+    let t = env.open(&resident, json!({})).await;
+    let r = env
+        .step(
+            t,
+            &med,
+            json!({"action": "transfer", "to_org": "pmc-K3", "reason": "误登记"}),
+        )
+        .await;
+    assert_eq!(r.body["error"]["field"], "to_org");
+    env.ok(
+        t,
+        &med,
+        json!({"action": "transfer", "to_org": "pmc-S1", "reason": "涉及多个社区"}),
+    )
+    .await;
+    // The community's mediator now sees only the summary the area's people see.
+    let r = env.get(&format!("/api/v1/disputes/{t}"), &med).await;
+    assert!(r.body.get("facts").is_none(), "{}", r.body);
+    let r = env
+        .step(t, &med, json!({"action": "close", "reason": "x"}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let meds1 = env.login("medS1").await;
+    let r = env.get(&format!("/api/v1/disputes/{t}"), &meds1).await;
+    assert_eq!(r.body["org"]["code"], "pmc-S1");
 }
 
 async fn overdue_cases_escalate_and_risks_reach_early_warning(url: String) {

@@ -38,7 +38,8 @@ pub struct RiskFacts<'a> {
     pub now: i64,
 }
 
-/// The reasons the rules find that `dispute.risk` does not carry yet,
+/// The reasons the rules find that `dispute.risk` does not carry yet and
+/// no person has cleared,
 /// sorted and without repeats; empty for a closed case. The result can be
 /// passed as is to `Command::FlagRisk` by `Actor::System`.
 pub fn automatic_reasons(f: &RiskFacts<'_>, calendar: &HolidayCalendar) -> Vec<RiskReason> {
@@ -65,7 +66,8 @@ pub fn automatic_reasons(f: &RiskFacts<'_>, calendar: &HolidayCalendar) -> Vec<R
             reasons.push(RiskReason::WageArrearsBeforeHoliday);
         }
     }
-    reasons.retain(|r| !d.risk.contains(r));
+    // A reason a person has cleared is theirs to raise again, not the rules'.
+    reasons.retain(|r| !d.risk.contains(r) && !d.risk_cleared.contains(r));
     reasons.sort_unstable();
     reasons.dedup();
     reasons
@@ -407,6 +409,23 @@ mod tests {
             .unwrap();
         assert_eq!(d.risk, found);
         assert_eq!(reasons(&d, DisputeType::LabourWage, None, now), vec![]);
+        // A person clears the flag: the rules do not raise it again, a person may.
+        let (d, _) = d
+            .apply(
+                &Command::ClearRisk {
+                    note: "已化解".into(),
+                },
+                &Actor::Mediator,
+                now,
+            )
+            .unwrap();
+        assert!(d.risk.is_empty());
+        assert_eq!(reasons(&d, DisputeType::LabourWage, None, now), vec![]);
+        let again = Command::FlagRisk {
+            reasons: found.clone(),
+            note: "再次激化".into(),
+        };
+        assert!(d.apply(&again, &Actor::Mediator, now).is_ok());
     }
 
     #[test]

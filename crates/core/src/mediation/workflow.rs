@@ -415,6 +415,10 @@ pub struct Dispute {
     /// Agreements breached so far.
     pub breaches: u32,
     pub risk: Vec<RiskReason>,
+    /// Reasons a person cleared: the platform's rules do not raise them again
+    /// (a person may). Older stored cases have none.
+    #[serde(default)]
+    pub risk_cleared: Vec<RiskReason>,
     pub outcome: Option<Outcome>,
     pub closed_at: Option<i64>,
     /// Incremented by every accepted command; saved with `WHERE version = old`.
@@ -478,6 +482,7 @@ impl Dispute {
             failed_rounds: 0,
             breaches: 0,
             risk: Vec::new(),
+            risk_cleared: Vec::new(),
             outcome: None,
             closed_at: None,
             version: 1,
@@ -884,8 +889,11 @@ impl Dispute {
                 if self.risk.is_empty() {
                     return Err(Refusal::NoRiskFlag);
                 }
-                next.risk.clear();
-                ev(false, Some(note), &["risk"])
+                let mut cleared: Vec<RiskReason> = next.risk.drain(..).collect();
+                next.risk_cleared.append(&mut cleared);
+                next.risk_cleared.sort_unstable();
+                next.risk_cleared.dedup();
+                ev(false, Some(note), &["risk", "risk_cleared"])
             }
         };
         Ok((next, event))

@@ -202,8 +202,16 @@ pub async fn step(
         Command::AssignMediators { mediators } => {
             check_mediators(&state, &place.holder_chain, mediators).await?
         }
-        Command::Transfer { to_org, .. } if !orgs.iter().any(|o| o.code == *to_org) => {
-            return Err(ApiError::invalid("to_org", "no such organisation"));
+        // Another organisation covering the place (a professional committee, the street's).
+        Command::Transfer { to_org, .. }
+            if !orgs
+                .iter()
+                .any(|o| o.code == *to_org && place.area_chain.contains(&o.unit)) =>
+        {
+            return Err(ApiError::invalid(
+                "to_org",
+                "no organisation of that code covers the case's place",
+            ));
         }
         _ => {}
     }
