@@ -12,6 +12,7 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod mediation;
+pub mod portal;
 pub mod territory;
 pub mod warning;
 

@@ -341,6 +341,9 @@ pub struct ServeArgs {
     /// Seconds between runs of the background job (0: never).
     #[arg(long, env = "GRASSROOTS_JOB_INTERVAL_SECS", default_value_t = 30)]
     pub job_interval_secs: u64,
+    /// Open311 `jurisdiction_id` of this city; when set, requests naming another are refused.
+    #[arg(long, env = "GRASSROOTS_OPEN311_JURISDICTION")]
+    pub open311_jurisdiction: Option<String>,
     #[command(flatten)]
     pub sms: SmsArgs,
 }

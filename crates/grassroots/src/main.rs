@@ -336,6 +336,7 @@ async fn serve(
         session_ttl: Duration::from_secs(args.session_hours.max(1) * 3600),
         job_interval: (args.job_interval_secs > 0)
             .then(|| Duration::from_secs(args.job_interval_secs)),
+        open311_jurisdiction: args.open311_jurisdiction.clone(),
         ..WebConfig::default()
     };
     let state =

@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod i18n;
+pub mod open311;
 pub mod ops;
 mod state;
 
@@ -34,6 +35,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The whole application as a `Router`, ready for `oneshot` or `serve`.
 pub fn app(state: AppState) -> Router {
     api::routes()
+        .merge(open311::routes())
         .fallback(|| async { ApiError::new(ErrorCode::NotFound) })
         .method_not_allowed_fallback(|| async {
             ApiError::with_detail(ErrorCode::MalformedRequest, "method not allowed")

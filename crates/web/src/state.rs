@@ -27,6 +27,8 @@ pub struct WebConfig {
     /// How often `serve` runs the background job (escalation, unrated
     /// replies, the outbox). `None`: never (tests drive `tick` directly).
     pub job_interval: Option<Duration>,
+    /// Open311 `jurisdiction_id`: when set, a request naming another is refused.
+    pub open311_jurisdiction: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -38,6 +40,7 @@ impl Default for WebConfig {
             login_window: Duration::from_secs(15 * 60),
             intake_batch: 256,
             job_interval: Some(Duration::from_secs(30)),
+            open311_jurisdiction: None,
         }
     }
 }

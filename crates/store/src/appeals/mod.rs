@@ -8,7 +8,7 @@ mod measures;
 mod outbox;
 mod photos;
 mod read;
-mod row;
+pub(crate) mod row;
 mod write;
 
 use grassroots_core::appeals::{Appeal, CaseClocks, Channel, Handler, Rating, TimeLimit, Urgency};
