@@ -32,7 +32,7 @@ pub use connect::{Backend, OpenOptions};
 pub use error::StoreError;
 pub use login_codes::{CodePolicy, IssueRefusal};
 pub use mediation::{DisputeEntry, DisputeFilter, StoredDispute};
-pub use portal::PublicFilter;
+pub use portal::{Open311Client, PublicFilter};
 pub use territory::StoredUnit;
 pub use tx::{AuditEntry, Ctx, Tx};
 pub use warning::{AlertFilter, NewAlert, ScanCase, StoredAlert};

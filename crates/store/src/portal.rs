@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::appeals::StoredAppeal;
 use crate::appeals::row::{APPEAL_COLUMNS, appeal_from_row};
-use crate::{Result, Store};
+use crate::{Ctx, Result, Store, StoreError};
 
 /// Which published appeals a public list shows.
 #[derive(Clone, Debug, Default)]
@@ -90,5 +90,113 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         Ok(rows.into_iter().collect())
+    }
+}
+
+/// An Open311 client application.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Open311Client {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+impl Store {
+    /// Issue a key (its hash is stored), audited.
+    pub async fn create_open311_client(
+        &self,
+        ctx: &Ctx,
+        name: &str,
+        key_hash: &str,
+    ) -> Result<i64> {
+        let mut tx = self.write().await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO open311_clients (name, key_hash, created_at, created_by) \
+             VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(name)
+        .bind(key_hash)
+        .bind(ctx.now_micros)
+        .bind(ctx.actor_id)
+        .fetch_one(&mut *tx.inner)
+        .await?;
+        tx.audit(
+            ctx,
+            "open311.key_issue",
+            "open311_client",
+            &id.to_string(),
+            &["name", "key_hash"],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn open311_clients(&self) -> Result<Vec<Open311Client>> {
+        let rows: Vec<(i64, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT id, name, created_at, revoked_at FROM open311_clients ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Open311Client {
+                id: r.0,
+                name: r.1,
+                created_at: r.2,
+                revoked_at: r.3,
+            })
+            .collect())
+    }
+
+    /// Revoke a key, audited; revoking twice is a conflict.
+    pub async fn revoke_open311_client(&self, ctx: &Ctx, id: i64) -> Result<()> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query(
+            "UPDATE open311_clients SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        )
+        .bind(ctx.now_micros)
+        .bind(id)
+        .execute(&mut *tx.inner)
+        .await?;
+        if done.rows_affected() != 1 {
+            let exists: Option<(i64,)> =
+                sqlx::query_as("SELECT id FROM open311_clients WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx.inner)
+                    .await?;
+            return Err(match exists {
+                Some(_) => StoreError::Conflict("the key is already revoked".into()),
+                None => StoreError::NotFound,
+            });
+        }
+        tx.audit(
+            ctx,
+            "open311.key_revoke",
+            "open311_client",
+            &id.to_string(),
+            &["revoked_at"],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The live client holding the key with this hash.
+    pub async fn open311_client_by_key(&self, key_hash: &str) -> Result<Option<Open311Client>> {
+        let row: Option<(i64, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT id, name, created_at, revoked_at FROM open311_clients \
+             WHERE key_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(key_hash)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|r| Open311Client {
+            id: r.0,
+            name: r.1,
+            created_at: r.2,
+            revoked_at: r.3,
+        }))
     }
 }

@@ -21,6 +21,7 @@ grassroots_store::on_both_backends!(
     discovery_services_and_definitions_in_both_formats,
     requests_are_published_appeals_with_nothing_personal,
     filters_pages_and_errors_follow_the_spec,
+    posting_needs_a_key_and_files_a_real_appeal,
 );
 
 fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
@@ -100,6 +101,7 @@ const IN_G2: (f64, f64) = (125.0789, 46.5789);
 struct Env {
     app: Router,
     clock: Arc<ManualClock>,
+    store: Store,
 }
 
 struct Reply {
@@ -127,10 +129,11 @@ async fn setup(url: String, jurisdiction: Option<&str>) -> Env {
         open311_jurisdiction: jurisdiction.map(Into::into),
         ..WebConfig::default()
     };
-    let state = AppState::new(store, clock.clone(), config, atlas);
+    let state = AppState::new(store.clone(), clock.clone(), config, atlas);
     Env {
         app: app(state),
         clock,
+        store,
     }
 }
 
@@ -148,6 +151,41 @@ impl Env {
             None => req.body(Body::empty()).unwrap(),
         };
         let res = self.app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let content_type = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            content_type,
+            text: String::from_utf8(bytes.to_vec()).unwrap(),
+        }
+    }
+
+    async fn form(&self, uri: &str, args: &[(&str, &str)], cookie: Option<&str>) -> Reply {
+        let body: String = args
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut req = Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header(header::HOST, "gov.example")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        let res = self
+            .app
+            .clone()
+            .oneshot(req.body(Body::from(body)).unwrap())
+            .await
+            .unwrap();
         let status = res.status();
         let content_type = res
             .headers()
@@ -502,4 +540,222 @@ async fn filters_pages_and_errors_follow_the_spec(url: String) {
     }
     let r = env.get("/open311/v2/requests.json?service_code=nope").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+/// Percent-encoding for a form body (every byte outside the unreserved set).
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn posting_needs_a_key_and_files_a_real_appeal(url: String) {
+    use grassroots_core::accounts::{NewUser, Role, Scope};
+    let env = setup(url, None).await;
+    let hash = grassroots_web::auth::hash_password("password-123".into())
+        .await
+        .unwrap();
+    let mut tx = env.store.write().await.unwrap();
+    let admin = NewUser {
+        username: "admin".into(),
+        display_name: "管理员".into(),
+        role: Role::Admin,
+        scope: Scope::Unit("C".into()),
+        phone: None,
+    };
+    tx.create_user(&Ctx::system(0), &admin, Some(&hash))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let login = env
+        .send(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({"username": "admin", "password": "password-123"})),
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.text);
+    let res = env
+        .app
+        .clone()
+        .oneshot(
+            Request::builder()
+                .method(Method::POST)
+                .uri("/api/v1/auth/login")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(
+                    json!({"username": "admin", "password": "password-123"}).to_string(),
+                ))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let cookie = res
+        .headers()
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    let base: Vec<(&str, &str)> = vec![
+        ("service_code", "heating.no_heat"),
+        ("lat", "46.5123"),
+        ("long", "125.0123"),
+        ("description", "家里暖气不热"),
+        ("attribute[room_temperature]", "15.5"),
+        ("attribute[floor]", "3"),
+        ("first_name", "建国"),
+        ("last_name", "王"),
+        ("phone", "13912345678"),
+        ("publish", "true"),
+    ];
+    // Without a key, or with a wrong one: 403 in the spec's shape.
+    let r = env.form("/open311/v2/requests.json", &base, None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json()[0]["code"], 403);
+    let mut wrong = base.clone();
+    wrong.push(("api_key", "not-a-key"));
+    let r = env.form("/open311/v2/requests.xml", &wrong, None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.text.contains("<errors><error><code>403</code>"));
+
+    // An admin issues a key (anonymous callers may not).
+    let r = env
+        .send(
+            Method::POST,
+            "/api/v1/admin/open311/clients",
+            Some(json!({"name": "市民App"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let res = env
+        .app
+        .clone()
+        .oneshot(
+            Request::builder()
+                .method(Method::POST)
+                .uri("/api/v1/admin/open311/clients")
+                .header(header::COOKIE, &cookie)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json!({"name": "市民App"}).to_string()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let issued: Value =
+        serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    let key = issued["api_key"].as_str().unwrap().to_owned();
+    let client = issued["id"].as_i64().unwrap();
+    let mut ok = base.clone();
+    ok.push(("api_key", &key));
+
+    // Bad arguments: 400 / 404, in the spec's shape.
+    for (drop, add, status) in [
+        ("attribute[room_temperature]", None, StatusCode::BAD_REQUEST),
+        ("lat", None, StatusCode::BAD_REQUEST),
+        (
+            "service_code",
+            Some(("service_code", "nope")),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "attribute[floor]",
+            Some(("attribute[floor]", "three")),
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let mut args: Vec<(&str, &str)> = ok.iter().copied().filter(|(k, _)| *k != drop).collect();
+        if drop == "lat" {
+            args.retain(|(k, _)| *k != "long");
+        }
+        if let Some(a) = add {
+            args.push(a);
+        }
+        let r = env.form("/open311/v2/requests.json", &args, None).await;
+        assert_eq!(r.status, status, "{drop}: {}", r.text);
+        assert_eq!(r.json()[0]["code"], status.as_u16());
+    }
+
+    // A good request becomes a real appeal, routed and audited like any other.
+    let r = env.form("/open311/v2/requests.json", &ok, None).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id: i64 = r.json()[0]["service_request_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let a = env.store.appeal(id).await.unwrap();
+    assert_eq!(a.channel.as_str(), "open311");
+    assert_eq!(a.category, "heating.no_heat");
+    assert!(
+        a.description.contains("室内温度（℃）：15.5") && a.description.contains("所在楼层：3"),
+        "{}",
+        a.description
+    );
+    assert_eq!(a.contact_name.as_deref(), Some("王建国"));
+    assert_eq!(a.contact_phone.as_deref(), Some("13912345678"));
+    assert_eq!(a.units.grid.as_deref(), Some("G1"));
+    let audit = env
+        .store
+        .audit_events(&grassroots_store::AuditFilter {
+            object_type: Some("appeal".into()),
+            object_id: Some(id.to_string()),
+            limit: 10,
+            ..grassroots_store::AuditFilter::default()
+        })
+        .await
+        .unwrap();
+    assert!(!audit.is_empty());
+    // Published at the resident's word, and shown without the person.
+    let shown = env.get(&format!("/open311/v2/requests/{id}.xml")).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert!(!shown.text.contains("13912345678") && !shown.text.contains("王建国"));
+    // XML answers too.
+    let r = env.form("/open311/v2/requests.xml", &ok, None).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert!(
+        r.text.contains("<service_requests><request>") && r.text.contains("<service_request_id>")
+    );
+
+    // Revoked: the key no longer works; both are in the audit trail.
+    let res = env
+        .app
+        .clone()
+        .oneshot(
+            Request::builder()
+                .method(Method::POST)
+                .uri(format!("/api/v1/admin/open311/clients/{client}/revoke"))
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let r = env.form("/open311/v2/requests.json", &ok, None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let audit = env
+        .store
+        .audit_events(&grassroots_store::AuditFilter {
+            object_type: Some("open311_client".into()),
+            limit: 10,
+            ..grassroots_store::AuditFilter::default()
+        })
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit.iter().map(|e| e.record.action.as_str()).collect();
+    assert!(
+        actions.contains(&"open311.key_issue") && actions.contains(&"open311.key_revoke"),
+        "{actions:?}"
+    );
 }

@@ -5,7 +5,9 @@
 //! and locations are coarsened to a grid's label point (its community's
 //! where the grid has few published appeals).
 
+mod clients;
 mod format;
+mod post;
 mod requests;
 
 use axum::Router;
@@ -24,10 +26,11 @@ use format::{Format, error, respond};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/open311/v2/{file}", get(top))
+        .route("/open311/v2/{file}", get(top).post(post::create))
         .route("/open311/v2/services/{file}", get(definition))
         .route("/open311/v2/requests/{file}", get(requests::one))
         .route("/open311/v2/tokens/{file}", get(token))
+        .merge(clients::routes())
 }
 
 /// The jurisdiction check: when one is configured, a given `jurisdiction_id`

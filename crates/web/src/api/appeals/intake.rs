@@ -86,13 +86,14 @@ impl Submission {
 /// Which channels a caller may use: residents and anonymous callers file
 /// for themselves; a hotline call needs an operator; a patrol report, a
 /// grid worker. Open311 has its own endpoint.
-fn check_channel(caller: &Caller, channel: Channel) -> ApiResult<()> {
+fn check_channel(caller: &Caller, channel: Channel, open311: bool) -> ApiResult<()> {
     let role = caller.actor.as_ref().map(|a| a.role);
     let ok = match channel {
         Channel::Web | Channel::Api => true,
         Channel::Hotline => role == Some(Role::HotlineOperator),
         Channel::GridPatrol => role == Some(Role::GridWorker),
-        Channel::Open311 => false,
+        // Only through `/open311/v2/requests` with a valid key.
+        Channel::Open311 => open311,
     };
     if ok {
         Ok(())
@@ -198,8 +199,21 @@ pub async fn submit(
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let (status, view) = file(&state, &caller, header_key, body, false).await?;
+    Ok((status, Json(view)).into_response())
+}
+
+/// The one intake path of every channel: check, locate, route, save. `open311`
+/// is set only by the Open311 endpoint, after it has checked the client's key.
+pub async fn file(
+    state: &AppState,
+    caller: &Caller,
+    header_key: Option<String>,
+    body: Submission,
+    open311: bool,
+) -> ApiResult<(StatusCode, Value)> {
     let new = intake::check(&body.input(header_key), &state.taxonomy()).map_err(field_errors)?;
-    check_channel(&caller, new.channel)?;
+    check_channel(caller, new.channel, open311)?;
     if body.resolved_on_site && new.channel != Channel::GridPatrol {
         return Err(ApiError::invalid(
             "resolved_on_site",
@@ -275,7 +289,7 @@ pub async fn submit(
         &limit,
         &state.calendar(),
     );
-    let ctx = caller.ctx(&state);
+    let ctx = caller.ctx(state);
     let (requester_id, entered_by) = match &caller.actor {
         Some(a) if a.role == Role::Resident => (Some(a.user_id), None),
         Some(a) => (None, Some(a.user_id)),
@@ -372,7 +386,7 @@ pub async fn submit(
     } else {
         (StatusCode::OK, state.store.appeal(submitted.id).await?)
     };
-    let mut view = views::receipt(&state, &saved, &departments);
+    let mut view = views::receipt(state, &saved, &departments);
     if submitted.created
         && caller
             .actor
@@ -380,10 +394,10 @@ pub async fn submit(
             .is_some_and(|a| grassroots_core::authz::works_appeals(a.role))
         && let Some(point) = saved.point
     {
-        let dups = duplicates(&state, &saved.category, point, saved.id).await?;
+        let dups = duplicates(state, &saved.category, point, saved.id).await?;
         view["possible_duplicates"] = json!(dups);
     }
-    Ok((status, Json(view)).into_response())
+    Ok((status, view))
 }
 
 /// Radius and window of duplicate suggestions.

@@ -1,7 +1,7 @@
 //! Appeals over HTTP: intake, staff views and steps, the resident's
 //! tracking page, the taxonomy, the measures, notifications and tasks.
 
-mod intake;
+pub(crate) mod intake;
 mod measures;
 mod photos;
 mod rules;
