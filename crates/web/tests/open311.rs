@@ -496,6 +496,11 @@ async fn filters_pages_and_errors_follow_the_spec(url: String) {
         .get("/open311/v2/requests.json?end_date=2026-11-24T00:00:00%2B08:00")
         .await;
     assert_eq!(ids(&until), vec![a.to_string()]);
+    // A `+` typed unencoded arrives as a space and is still understood.
+    let typed = env
+        .get("/open311/v2/requests.json?end_date=2026-11-24T00:00:00+08:00")
+        .await;
+    assert_eq!(ids(&typed), vec![a.to_string()]);
     let open = env.get("/open311/v2/requests.json?status=open").await;
     assert_eq!(ids(&open).len(), 3);
     let closed = env.get("/open311/v2/requests.json?status=closed").await;
@@ -527,6 +532,7 @@ async fn filters_pages_and_errors_follow_the_spec(url: String) {
         "end_date=2026-13-45",
         "status=pending",
         "page_size=0",
+        "start_date=2026-01-01T00:00:00%2B08:00&end_date=2026-11-01T00:00:00%2B08:00",
         "page_size=5000",
         "page=0",
         "service_request_id=1,x",

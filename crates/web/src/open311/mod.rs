@@ -65,25 +65,35 @@ async fn top(
         return e;
     }
     match name {
-        "discovery" => discovery(&headers, f),
+        "discovery" => discovery(&state, &headers, f),
         "services" => services(&state, caller.lang, f),
         "requests" => requests::list(&state, caller.lang, &q, f).await,
         _ => error(StatusCode::NOT_FOUND, f, "unknown resource"),
     }
 }
 
-fn discovery(headers: &HeaderMap, f: Format) -> Response {
+fn discovery(state: &AppState, headers: &HeaderMap, f: Format) -> Response {
     let host = headers
         .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("127.0.0.1");
+    // Behind a TLS proxy (secure cookies, or the proxy says so) the endpoint is https.
+    let forwarded_https = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|p| p.eq_ignore_ascii_case("https"));
+    let scheme = if state.config.secure_cookies || forwarded_https {
+        "https"
+    } else {
+        "http"
+    };
     let v = json!({
         "changeset": CHANGESET,
         "contact": "12345 政务服务便民热线 / 12345 government service hotline",
         "key_service": "API keys are issued per client application by the platform's administrator.",
         "endpoints": [{
             "specification": "http://wiki.open311.org/GeoReport_v2",
-            "url": format!("http://{host}/open311/v2"),
+            "url": format!("{scheme}://{host}/open311/v2"),
             "changeset": CHANGESET,
             "type": "production",
             "formats": ["text/xml", "application/json"],

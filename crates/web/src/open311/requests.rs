@@ -41,6 +41,9 @@ fn w3c(micros: i64) -> Value {
 
 /// A w3c datetime (or a bare date, taken as the start of that day in China).
 fn parse_when(s: &str) -> Option<i64> {
+    // A `+08:00` typed into a URL unencoded arrives as a space.
+    let s = s.replace(' ', "+");
+    let s = s.as_str();
     if let Ok(t) = s.parse::<Timestamp>() {
         return Some(t.as_microsecond());
     }
@@ -188,10 +191,20 @@ pub async fn list(state: &AppState, lang: Lang, q: &Params, f: Format) -> Respon
             Some(e) => e,
             None => None,
         };
-        // 90 days by default, ending at `end_date` or now.
-        let until = end.unwrap_or_else(|| state.now_micros() + 1);
+        // A range may not span more than 90 days; 90 days by default,
+        // ending at `end_date`, or at now (or 90 days after `start_date`).
+        let now = state.now_micros() + 1;
+        let (since, until) = match (start, end) {
+            (Some(s), Some(e)) if e - s > DEFAULT_DAYS * DAY => {
+                return bad("start_date to end_date may not span more than 90 days");
+            }
+            (Some(s), Some(e)) => (s, e),
+            (Some(s), None) => (s, now.min(s + DEFAULT_DAYS * DAY)),
+            (None, Some(e)) => (e - DEFAULT_DAYS * DAY, e),
+            (None, None) => (now - DEFAULT_DAYS * DAY, now),
+        };
+        filter.since = Some(since);
         filter.until = Some(until);
-        filter.since = Some(start.unwrap_or(until - DEFAULT_DAYS * DAY));
         if let Some(status) = q.text("status") {
             let mut open = false;
             let mut closed = false;
