@@ -344,6 +344,10 @@ pub struct ServeArgs {
     /// Open311 `jurisdiction_id` of this city; when set, requests naming another are refused.
     #[arg(long, env = "GRASSROOTS_OPEN311_JURISDICTION")]
     pub open311_jurisdiction: Option<String>,
+    /// Submissions one client may make in an hour (anonymous by address, residents by
+    /// account, Open311 applications by key; staff unlimited); 0: no limit.
+    #[arg(long, env = "GRASSROOTS_SUBMISSIONS_PER_HOUR", default_value_t = 30)]
+    pub submissions_per_hour: u32,
     #[command(flatten)]
     pub sms: SmsArgs,
 }

@@ -337,6 +337,7 @@ async fn serve(
         job_interval: (args.job_interval_secs > 0)
             .then(|| Duration::from_secs(args.job_interval_secs)),
         open311_jurisdiction: args.open311_jurisdiction.clone(),
+        submissions_per_hour: args.submissions_per_hour,
         ..WebConfig::default()
     };
     let state =

@@ -29,6 +29,10 @@ pub struct WebConfig {
     pub job_interval: Option<Duration>,
     /// Open311 `jurisdiction_id`: when set, a request naming another is refused.
     pub open311_jurisdiction: Option<String>,
+    /// Submissions (appeals, residents' dispute requests) one client may make in an
+    /// hour: an anonymous client by address, a resident by account, an Open311
+    /// application by key. Staff are not limited; 0 turns the limit off.
+    pub submissions_per_hour: u32,
 }
 
 impl Default for WebConfig {
@@ -41,6 +45,7 @@ impl Default for WebConfig {
             intake_batch: 256,
             job_interval: Some(Duration::from_secs(30)),
             open311_jurisdiction: None,
+            submissions_per_hour: 30,
         }
     }
 }
@@ -56,11 +61,17 @@ pub struct AppState {
     pub sms: Arc<SmsSender>,
     pub(crate) intake: IntakeQueue,
     pub(crate) throttle: Arc<LoginThrottle>,
+    /// Submissions per client in the last hour (`WebConfig::submissions_per_hour`).
+    pub(crate) submissions: Arc<LoginThrottle>,
 }
 
 impl AppState {
     pub fn new(store: Store, clock: Arc<dyn Clock>, config: WebConfig, atlas: Atlas) -> AppState {
         let throttle = LoginThrottle::new(config.login_attempts, config.login_window);
+        let submissions = LoginThrottle::new(
+            config.submissions_per_hour,
+            std::time::Duration::from_secs(3600),
+        );
         let intake = IntakeQueue::start(store.clone(), config.intake_batch);
         AppState {
             store,
@@ -72,6 +83,7 @@ impl AppState {
             sms: Arc::new(SmsSender::Log),
             intake,
             throttle: Arc::new(throttle),
+            submissions: Arc::new(submissions),
         }
     }
 

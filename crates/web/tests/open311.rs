@@ -22,6 +22,7 @@ grassroots_store::on_both_backends!(
     requests_are_published_appeals_with_nothing_personal,
     filters_pages_and_errors_follow_the_spec,
     posting_needs_a_key_and_files_a_real_appeal,
+    anonymous_submissions_are_limited_per_client,
 );
 
 fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
@@ -117,6 +118,10 @@ impl Reply {
 }
 
 async fn setup(url: String, jurisdiction: Option<&str>) -> Env {
+    setup_limited(url, jurisdiction, WebConfig::default().submissions_per_hour).await
+}
+
+async fn setup_limited(url: String, jurisdiction: Option<&str>, per_hour: u32) -> Env {
     let store = Store::open(&url, &OpenOptions::default()).await.unwrap();
     store
         .insert_units(&Ctx::system(1_790_000_000_000_000), &territory())
@@ -127,6 +132,7 @@ async fn setup(url: String, jurisdiction: Option<&str>) -> Env {
     let config = WebConfig {
         job_interval: None,
         open311_jurisdiction: jurisdiction.map(Into::into),
+        submissions_per_hour: per_hour,
         ..WebConfig::default()
     };
     let state = AppState::new(store.clone(), clock.clone(), config, atlas);
@@ -764,4 +770,52 @@ async fn posting_needs_a_key_and_files_a_real_appeal(url: String) {
         actions.contains(&"open311.key_issue") && actions.contains(&"open311.key_revoke"),
         "{actions:?}"
     );
+}
+
+/// An anonymous submission from `ip`, as `serve` sees it (the TCP peer).
+async fn submit_from(env: &Env, ip: [u8; 4]) -> StatusCode {
+    let body = json!({
+        "category": "urban.sanitation",
+        "description": "垃圾没人清运",
+        "location": {"lon": IN_G1.0, "lat": IN_G1.1},
+        "publish": false,
+    });
+    let mut req = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/appeals")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let peer = std::net::SocketAddr::from((ip, 40000));
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
+    env.app.clone().oneshot(req).await.unwrap().status()
+}
+
+async fn anonymous_submissions_are_limited_per_client(url: String) {
+    let env = setup_limited(url, None, 5).await;
+    // Legitimate use under the limit is unaffected…
+    for _ in 0..5 {
+        assert_eq!(submit_from(&env, [10, 0, 0, 1]).await, StatusCode::CREATED);
+    }
+    // …the sixth within the hour is refused, with the stable code…
+    assert_eq!(
+        submit_from(&env, [10, 0, 0, 1]).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // …and only for that client.
+    assert_eq!(submit_from(&env, [10, 0, 0, 2]).await, StatusCode::CREATED);
+    // Nothing of the refused submission was saved.
+    let saved = env
+        .store
+        .public_appeals(&grassroots_store::PublicFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(saved.is_empty(), "none of these were published");
+    // Six appeals saved (five from the first client, one from the second), not seven.
+    assert!(env.store.appeal(6).await.is_ok());
+    assert!(env.store.appeal(7).await.is_err());
 }

@@ -49,3 +49,32 @@ pub(crate) fn require_city_wide(
     )?;
     Ok(())
 }
+
+/// Counts one submission of `client` against its hourly allowance; refused
+/// with `rate_limited` once it is used up. `None` (staff, or a peer the server
+/// cannot see) is not limited.
+pub(crate) fn count_submission(state: &AppState, client: Option<String>) -> ApiResult<()> {
+    let Some(key) = client.filter(|_| state.config.submissions_per_hour > 0) else {
+        return Ok(());
+    };
+    let keys = [key];
+    if state.submissions.blocked(&keys) {
+        return Err(crate::error::ApiError::with_detail(
+            grassroots_core::ErrorCode::RateLimited,
+            "too many submissions from this client; try again within the hour",
+        ));
+    }
+    state.submissions.fail(&keys);
+    Ok(())
+}
+
+/// Who a submission is counted against: a resident's account, an anonymous
+/// client's address; staff are not limited.
+pub(crate) fn submitter(caller: &Caller, extensions: &axum::http::Extensions) -> Option<String> {
+    use grassroots_core::accounts::Role;
+    match &caller.actor {
+        Some(a) if a.role == Role::Resident => Some(format!("user:{}", a.user_id)),
+        Some(_) => None,
+        None => auth::client_addr(extensions).map(|ip| format!("addr:{ip}")),
+    }
+}

@@ -120,6 +120,9 @@ pub async fn create(
             Err(e) => return from_api(&ApiError::from(e), f),
         },
     };
+    if let Err(e) = crate::api::count_submission(&state, Some(format!("open311:{}", client.id))) {
+        return from_api(&e, f);
+    }
     if let Some(ours) = state.config.open311_jurisdiction.as_deref()
         && arg("jurisdiction_id").is_some_and(|j| j != ours)
     {

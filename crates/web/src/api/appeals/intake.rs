@@ -193,12 +193,14 @@ pub async fn submit(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     Body(body): Body<Submission>,
 ) -> ApiResult<Response> {
     let header_key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    crate::api::count_submission(&state, crate::api::submitter(&caller, &extensions))?;
     let (status, view) = file(&state, &caller, header_key, body, false).await?;
     Ok((status, Json(view)).into_response())
 }

@@ -94,9 +94,11 @@ fn levels(chain: &[&Unit]) -> UnitLevels {
 pub async fn open(
     State(state): State<AppState>,
     caller: Caller,
+    extensions: axum::http::Extensions,
     Body(b): Body<OpenBody>,
 ) -> ApiResult<Response> {
     let actor = caller.require()?.clone();
+    crate::api::count_submission(&state, crate::api::submitter(&caller, &extensions))?;
     let resident = actor.role == Role::Resident;
     let mut errors = Vec::new();
     let bad = |f: &str, d: &str| FieldError {
