@@ -194,7 +194,21 @@ pub async fn step_in(
         &entry(ctx, &event),
     )
     .await?;
-    let mut after = after;
+    settle_risk(state, tx, ctx, &before.state.risk, after, orgs).await
+}
+
+/// After a case is opened or stepped: the platform flags what its risk rules
+/// see, and every reason not flagged before (`risk_before`) raises an
+/// early-warning alert — in the caller's transaction.
+pub async fn settle_risk(
+    state: &AppState,
+    tx: &mut Tx,
+    ctx: &Ctx,
+    risk_before: &[RiskReason],
+    mut after: StoredDispute,
+    orgs: &[Organisation],
+) -> ApiResult<StoredDispute> {
+    let now = ctx.now_micros;
     let auto = automatic_reasons(
         &RiskFacts {
             dispute: &after.state,
@@ -215,7 +229,8 @@ pub async fn step_in(
                 .join("；"),
         };
         if let Ok((next, ev)) = after.state.apply(&flag, &CaseActor::System, now) {
-            let flagged = with_state(&after, next, t, orgs);
+            let atlas = state.atlas();
+            let flagged = with_state(&after, next, atlas.territory(), orgs);
             tx.save_dispute_step(
                 &system,
                 after.state.version,
@@ -232,7 +247,7 @@ pub async fn step_in(
         .risk
         .iter()
         .copied()
-        .filter(|r| !before.state.risk.contains(r))
+        .filter(|r| !risk_before.contains(r))
         .collect();
     if !new_flags.is_empty() {
         raise_risk_alert(state, tx, ctx, &after, &new_flags, orgs).await?;

@@ -158,7 +158,8 @@ fn locate<'a>(
     }
 }
 
-fn levels(chain: &[&Unit]) -> UnitLevels {
+/// A location chain (deepest first) as the unit and its levels, for storage.
+pub(crate) fn levels(chain: &[&Unit]) -> UnitLevels {
     let at = |l: Level| chain.iter().find(|u| u.level == l).map(|u| u.code.clone());
     UnitLevels {
         unit: chain.first().map(|u| u.code.clone()),

@@ -11,17 +11,18 @@ use grassroots_core::accounts::Role;
 use grassroots_core::authz::{self, Action, Target};
 use grassroots_core::mediation::org::{CaseShape, choose};
 use grassroots_core::mediation::{
-    Command, Dispute, DisputeType, FieldError, NewDispute, PartyInfo, PartyKind, Side, Source,
+    Dispute, DisputeType, FieldError, NewDispute, PartyInfo, PartyKind, Side, Source,
 };
-use grassroots_core::territory::{Level, Located, Unit};
-use grassroots_store::{Ctx, DisputeEntry, StoredDispute, UnitLevels};
+use grassroots_core::territory::{Located, Unit};
+use grassroots_store::{DisputeEntry, StoredDispute};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::api::appeals::intake::levels;
 use crate::api::extract::Body;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::ops::mediation::{Placement, org_level, step_in};
+use crate::ops::mediation::{Placement, org_level, settle_risk};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -78,17 +79,6 @@ fn field_errors(errors: Vec<FieldError>) -> ApiError {
     let mut err = ApiError::invalid(&first, detail);
     err.data = Some(json!({ "fields": errors }));
     err
-}
-
-fn levels(chain: &[&Unit]) -> UnitLevels {
-    let at = |l: Level| chain.iter().find(|u| u.level == l).map(|u| u.code.clone());
-    UnitLevels {
-        unit: chain.first().map(|u| u.code.clone()),
-        district: at(Level::District),
-        street: at(Level::Street),
-        community: at(Level::Community),
-        grid: at(Level::Grid),
-    }
 }
 
 pub async fn open(
@@ -279,36 +269,7 @@ pub async fn open(
     opened.id = id;
     opened.state.id = id;
     // The risk rules see the case as opened (many parties, arrears before a holiday).
-    let auto = grassroots_core::mediation::risk::automatic_reasons(
-        &grassroots_core::mediation::risk::RiskFacts {
-            dispute: &opened.state,
-            dispute_type,
-            amount_fen: opened.amount_fen,
-            now,
-        },
-        &state.calendar(),
-    );
-    if !auto.is_empty() {
-        let note = auto
-            .iter()
-            .map(|r| r.name_zh())
-            .collect::<Vec<_>>()
-            .join("；");
-        let system = Ctx::system(now).with_request_id(ctx.request_id.clone());
-        opened = step_in(
-            &state,
-            &mut tx,
-            &system,
-            opened,
-            &Command::FlagRisk {
-                reasons: auto,
-                note,
-            },
-            &grassroots_core::mediation::Actor::System,
-            &orgs,
-        )
-        .await?;
-    }
+    let opened = settle_risk(&state, &mut tx, &ctx, &[], opened, &orgs).await?;
     tx.commit().await?;
     let place = Placement::of(&opened, t, &orgs);
     let mut body = super::views::summary(&opened, &place, t, false);
