@@ -6,6 +6,8 @@
 //!   database (the physical limit of one fsync per commit).
 //! - `measures`: latency of `GET /api/v1/measures` for every district and
 //!   a sample of streets, communities and grids.
+//! - `pages`: render time of the staff inbox and the dashboard at each
+//!   level, and the first-load weight of the main pages with their assets.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -227,5 +229,154 @@ pub async fn measures(store: Store, rounds: usize) -> anyhow::Result<()> {
         ms(percentile(&latencies, 0.95)),
         ms(percentile(&latencies, 1.0))
     );
+    Ok(())
+}
+
+/// Log in through the JSON API; the session cookie to send.
+async fn session(client: &reqwest::Client, base: &str, username: &str) -> anyhow::Result<String> {
+    let r = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": username, "password": grassroots_core::demo::DEMO_PASSWORD}))
+        .send()
+        .await?;
+    anyhow::ensure!(r.status().is_success(), "login {username}: {}", r.status());
+    let cookie = r
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .context("no session cookie")?
+        .to_owned();
+    Ok(cookie)
+}
+
+/// Bytes on the wire for a page and the assets it references, as a browser
+/// with an empty cache fetches them (gzip accepted).
+async fn first_load(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    cookie: Option<&str>,
+) -> anyhow::Result<(usize, usize)> {
+    let get = |p: String| {
+        let mut req = client
+            .get(format!("{base}{p}"))
+            .header(reqwest::header::ACCEPT_ENCODING, "gzip");
+        if let Some(c) = cookie {
+            req = req.header(reqwest::header::COOKIE, c);
+        }
+        req.send()
+    };
+    let page = get(path.to_owned()).await?;
+    anyhow::ensure!(page.status().is_success(), "{path}: {}", page.status());
+    let html = page.bytes().await?;
+    // The page's own body, uncompressed, to find its assets.
+    let text = {
+        use std::io::Read as _;
+        let mut out = String::new();
+        let mut gz = flate2::read::GzDecoder::new(&html[..]);
+        if gz.read_to_string(&mut out).is_err() {
+            out = String::from_utf8_lossy(&html).into_owned();
+        }
+        out
+    };
+    let mut total = html.len();
+    let mut assets = std::collections::BTreeSet::new();
+    for attr in ["src=\"", "href=\""] {
+        for piece in text.split(attr).skip(1) {
+            let url = piece.split('"').next().unwrap_or("").replace("&#x2f;", "/");
+            if url.starts_with("/assets/") {
+                assets.insert(url);
+            }
+        }
+    }
+    for a in &assets {
+        total += get(a.clone()).await?.bytes().await?.len();
+    }
+    Ok((total, assets.len()))
+}
+
+/// Server render time of the staff inbox and the dashboard (the whole
+/// request on loopback), and the first-load weight of the main pages.
+pub async fn pages(store: Store, rounds: usize) -> anyhow::Result<()> {
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM appeals")
+        .fetch_one(store.pool())
+        .await?;
+    let (base, server) = start_server(store).await?;
+    let client = reqwest::Client::new();
+    let cases: [(&str, &str); 8] = [
+        ("grid", "/inbox"),
+        ("community", "/inbox"),
+        ("street", "/inbox"),
+        ("district", "/inbox"),
+        ("street", "/dashboard"),
+        ("district", "/dashboard"),
+        ("supervisor", "/dashboard"),
+        ("supervisor", "/dashboard?metric=overdue"),
+    ];
+    let mut cookies = std::collections::HashMap::new();
+    for (user, _) in cases {
+        if !cookies.contains_key(user) {
+            cookies.insert(user, session(&client, &base, user).await?);
+        }
+    }
+    println!("pages benchmark over {count} appeals ({rounds} rounds each, after one warm-up)");
+    println!(
+        "  {:<12} {:<26} {:>8} {:>8} {:>8}",
+        "as", "page", "p50 ms", "p95 ms", "max ms"
+    );
+    let bar = progress::bar("pages");
+    bar.set_length((cases.len() * (rounds + 1)) as u64);
+    let mut lines = Vec::new();
+    for (user, path) in cases {
+        let cookie = &cookies[user];
+        let mut latencies = Vec::with_capacity(rounds);
+        for i in 0..=rounds {
+            let t0 = Instant::now();
+            let r = client
+                .get(format!("{base}{path}"))
+                .header(reqwest::header::COOKIE, cookie)
+                .send()
+                .await?;
+            anyhow::ensure!(r.status().is_success(), "{path} as {user}: {}", r.status());
+            let _ = r.bytes().await?;
+            if i > 0 {
+                latencies.push(t0.elapsed());
+            }
+            bar.inc(1);
+        }
+        latencies.sort();
+        lines.push(format!(
+            "  {:<12} {:<26} {:>8.1} {:>8.1} {:>8.1}",
+            user,
+            path,
+            ms(percentile(&latencies, 0.5)),
+            ms(percentile(&latencies, 0.95)),
+            ms(percentile(&latencies, 1.0))
+        ));
+    }
+    bar.finish_and_clear();
+    for l in lines {
+        println!("{l}");
+    }
+    println!("  first load (page + its assets, gzip, empty cache):");
+    for (user, path) in [
+        (None, "/"),
+        (None, "/submit"),
+        (None, "/track"),
+        (Some("grid"), "/inbox"),
+        (Some("supervisor"), "/dashboard"),
+        (Some("district"), "/dashboard"),
+    ] {
+        let cookie = user.map(|u| cookies.get(u).cloned().unwrap_or_default());
+        let (bytes, assets) = first_load(&client, &base, path, cookie.as_deref()).await?;
+        println!(
+            "  {:<12} {:<26} {:>8.1} KB ({assets} assets)",
+            user.unwrap_or("anonymous"),
+            path,
+            bytes as f64 / 1024.0
+        );
+    }
+    server.abort();
     Ok(())
 }

@@ -251,6 +251,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         rounds: usize,
     },
+    /// Render time of the inbox and the dashboard (demo logins), and the
+    /// first-load weight of the main pages.
+    Pages {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, default_value_t = 50)]
+        rounds: usize,
+    },
 }
 
 /// Where messages to residents go.

@@ -276,6 +276,10 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let store = open(&db).await?;
             bench::measures(store, rounds.max(1)).await?;
         }
+        Command::Bench(BenchCommand::Pages { db, rounds }) => {
+            let store = open(&db).await?;
+            bench::pages(store, rounds.max(1)).await?;
+        }
         Command::Audit(AuditCommand::Verify { db }) => {
             let store = open(&db).await?;
             let bar = progress::spinner("verifying audit chain");

@@ -23,9 +23,9 @@ mod warning;
 
 pub use accounts::{SessionUser, StoredUser, UserFilter};
 pub use appeals::{
-    AppealFilter, Intake, MAX_PHOTOS_PER_APPEAL, MeasureFilter, MeasureScope, NewPhoto, NewTask,
-    Notice, OutMessage, PhotoMeta, StepEffects, StoredAppeal, SubmitOutcome, TimelineEntry,
-    UnitLevels,
+    AppealFilter, Intake, MAX_PHOTOS_PER_APPEAL, MeasureFilter, MeasureGroup, MeasureScope,
+    NewPhoto, NewTask, Notice, OutMessage, PhotoMeta, StepEffects, StoredAppeal, SubmitOutcome,
+    TimelineEntry, UnitLevels,
 };
 pub use audit::{AuditFilter, VerifyOutcome};
 pub use connect::{Backend, OpenOptions};

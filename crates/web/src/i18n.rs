@@ -64,25 +64,39 @@ impl std::fmt::Debug for I18n {
     }
 }
 
-fn bundle(lang: LanguageIdentifier, source: &str) -> FluentBundle<FluentResource> {
+fn bundle(lang: LanguageIdentifier, sources: &[&str]) -> FluentBundle<FluentResource> {
     let mut bundle = FluentBundle::new_concurrent(vec![lang]);
     // Isolation marks would leak U+2068/U+2069 into JSON messages.
     bundle.set_use_isolating(false);
     // The sources are compiled in and checked by a test; a broken entry only
     // loses that entry, and `message` falls back to the key.
-    let resource = match FluentResource::try_new(source.to_owned()) {
-        Ok(r) => r,
-        Err((r, _)) => r,
-    };
-    let _ = bundle.add_resource(resource);
+    for source in sources {
+        let resource = match FluentResource::try_new((*source).to_owned()) {
+            Ok(r) => r,
+            Err((r, _)) => r,
+        };
+        let _ = bundle.add_resource(resource);
+    }
     bundle
 }
+
+/// The API's messages and the web application's, per language.
+pub(crate) const SOURCES_ZH: [&str; 3] = [
+    include_str!("../locales/zh-CN/main.ftl"),
+    include_str!("../locales/zh-CN/ui.ftl"),
+    include_str!("../locales/zh-CN/ui_admin.ftl"),
+];
+pub(crate) const SOURCES_EN: [&str; 3] = [
+    include_str!("../locales/en/main.ftl"),
+    include_str!("../locales/en/ui.ftl"),
+    include_str!("../locales/en/ui_admin.ftl"),
+];
 
 impl Default for I18n {
     fn default() -> Self {
         I18n {
-            zh: bundle(langid!("zh-CN"), include_str!("../locales/zh-CN/main.ftl")),
-            en: bundle(langid!("en"), include_str!("../locales/en/main.ftl")),
+            zh: bundle(langid!("zh-CN"), &SOURCES_ZH),
+            en: bundle(langid!("en"), &SOURCES_EN),
         }
     }
 }

@@ -13,7 +13,9 @@ use grassroots_core::accounts::{Department, NewUser, Role, Scope};
 use grassroots_core::appeals::measure;
 use grassroots_core::clock::ManualClock;
 use grassroots_core::territory::{Level, Unit};
-use grassroots_store::{AuditFilter, Ctx, MeasureFilter, MeasureScope, OpenOptions, Store};
+use grassroots_store::{
+    AuditFilter, Ctx, MeasureFilter, MeasureGroup, MeasureScope, OpenOptions, Store,
+};
 use grassroots_web::{AppState, WebConfig, app, load_atlas};
 use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
@@ -525,6 +527,8 @@ async fn a_case_runs_from_sign_to_rating_with_a_public_timeline(url: String) {
     );
     // Actors are shown as roles, never by name; no contact data at all.
     assert_eq!(t.body["timeline"][2]["by"]["role"], "grid_worker");
+    // Routing at intake is the platform's doing, not the resident's.
+    assert_eq!(t.body["timeline"][1]["by"]["role"], "system");
     assert!(!t.body.to_string().contains("grid1"));
     assert!(!t.body.to_string().contains("13800138000"));
 
@@ -927,4 +931,39 @@ async fn measures_match_the_domain_definition(url: String) {
         let facts = env.store.measure_facts(&filter).await.unwrap();
         assert_eq!(sql, measure(&facts, now), "{filter:?}");
     }
+
+    // Grouped, each group's measures are those of the group on its own.
+    let all = MeasureFilter {
+        scope: MeasureScope::City,
+        category: None,
+        from: 0,
+        to: i64::MAX,
+    };
+    let by_grid = env
+        .store
+        .measures_grouped(&all, &MeasureGroup::Unit(Level::Grid), now)
+        .await
+        .unwrap();
+    assert!(by_grid.len() >= 2, "{by_grid:?}");
+    for (grid, m) in &by_grid {
+        let alone = MeasureFilter {
+            scope: MeasureScope::Unit(Level::Grid, grid.clone()),
+            ..all.clone()
+        };
+        assert_eq!(*m, env.store.measures(&alone, now).await.unwrap(), "{grid}");
+    }
+    // Periods split the count without losing or double-counting any.
+    let starts = vec![0, now - 3_600_000_000, now];
+    let by_period = env
+        .store
+        .measures_grouped(&all, &MeasureGroup::Periods(starts), now)
+        .await
+        .unwrap();
+    let total: u64 = by_period.iter().map(|(_, m)| m.count).sum();
+    assert_eq!(total, city.body["count"].as_u64().unwrap());
+    assert!(
+        by_period
+            .iter()
+            .all(|(k, _)| ["0", "1", "2"].contains(&k.as_str()))
+    );
 }

@@ -3,6 +3,7 @@
 //! and the standard measures. Pure rules; storage and HTTP come in the
 //! store and web crates.
 
+pub mod available;
 pub mod calendar;
 pub mod case;
 pub mod category;
@@ -11,9 +12,11 @@ pub mod intake;
 pub mod measures;
 pub mod party;
 pub mod photo;
+pub mod ranking;
 pub mod routing;
 pub mod workflow;
 
+pub use available::{STAFF_STEPS, available_steps};
 pub use calendar::{CalendarError, HolidayCalendar, YearSchedule};
 pub use case::{CaseClocks, Rating, advance};
 pub use category::{Category, DefaultLevel, Due, Taxonomy, TimeLimit, Urgency, due};

@@ -3,6 +3,7 @@
 //! channel) to a lasting settlement. Pure rules, no I/O.
 
 pub mod agreement;
+pub mod available;
 pub mod intake;
 pub mod kind;
 pub mod measures;

@@ -13,7 +13,7 @@ mod write;
 
 use grassroots_core::appeals::{Appeal, CaseClocks, Channel, Handler, Rating, TimeLimit, Urgency};
 
-pub use measures::{MeasureFilter, MeasureScope};
+pub use measures::{MeasureFilter, MeasureGroup, MeasureScope};
 pub use outbox::{OutboxCounts, OutboxMessage};
 pub use photos::{MAX_PHOTOS_PER_APPEAL, NewPhoto, PhotoMeta};
 pub use read::{AppealFilter, AppealSummary, Nearby, NotificationRow, TaskRow};

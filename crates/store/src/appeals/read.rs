@@ -21,6 +21,10 @@ pub struct AppealFilter {
     pub supervised_only: bool,
     /// Only appeals filed by this resident account (and no other scope).
     pub requester: Option<i64>,
+    /// Only appeals still being worked (not closed).
+    pub open_only: bool,
+    /// Soonest deadline first (the staff inbox) instead of newest first.
+    pub by_deadline: bool,
     pub limit: i64,
     pub offset: i64,
 }
@@ -143,8 +147,17 @@ impl Store {
             // An integer, formatted: nothing to inject.
             sql.push_str(&format!(" AND requester_id = {id}"));
         }
+        if f.open_only {
+            sql.push_str(" AND status <> 'closed'");
+        }
+        let order = if f.by_deadline {
+            // Work with no running limit (awaiting the resident) goes last.
+            "CASE WHEN act_by IS NULL THEN 1 ELSE 0 END, act_by, id"
+        } else {
+            "received_at DESC, id DESC"
+        };
         sql.push_str(&format!(
-            " ORDER BY received_at DESC, id DESC LIMIT {} OFFSET {}",
+            " ORDER BY {order} LIMIT {} OFFSET {}",
             f.limit.clamp(1, 1000),
             f.offset.max(0)
         ));

@@ -58,22 +58,7 @@ async fn login(
     if req.password.is_empty() {
         return Err(ApiError::invalid("password", "required"));
     }
-    let mut keys = vec![format!("u:{username}")];
-    if let Some(addr) = client_addr(&extensions) {
-        keys.push(format!("a:{addr}"));
-    }
-    if state.throttle.blocked(&keys) {
-        return Err(ApiError::new(ErrorCode::RateLimited));
-    }
-    let found = state.store.user_for_login(&username).await?;
-    let hash = found.as_ref().and_then(|u| u.password_hash.clone());
-    let ok = auth::verify_password(hash, req.password).await?
-        && found.as_ref().is_some_and(|u| u.password_hash.is_some());
-    let Some(found) = found.filter(|_| ok) else {
-        state.throttle.fail(&keys);
-        return Err(ApiError::new(ErrorCode::LoginFailed));
-    };
-    state.throttle.clear(&keys);
+    let found = check_password(&state, &extensions, &username, req.password).await?;
     start_session(&state, &caller, &found.user).await
 }
 
@@ -83,6 +68,43 @@ pub(crate) async fn start_session(
     caller: &Caller,
     user: &grassroots_store::StoredUser,
 ) -> ApiResult<impl IntoResponse + use<>> {
+    let (cookie, expires) = session_cookie(state, caller, user).await?;
+    let body = json!({ "user": user_view(user, false), "expires_at_micros": expires });
+    Ok(([(SET_COOKIE, cookie)], Json(body)))
+}
+
+/// Check the user's password (throttled per username and client address).
+pub(crate) async fn check_password(
+    state: &AppState,
+    extensions: &axum::http::Extensions,
+    username: &str,
+    password: String,
+) -> ApiResult<grassroots_store::SessionUser> {
+    let mut keys = vec![format!("u:{username}")];
+    if let Some(addr) = client_addr(extensions) {
+        keys.push(format!("a:{addr}"));
+    }
+    if state.throttle.blocked(&keys) {
+        return Err(ApiError::new(ErrorCode::RateLimited));
+    }
+    let found = state.store.user_for_login(username).await?;
+    let hash = found.as_ref().and_then(|u| u.password_hash.clone());
+    let ok = auth::verify_password(hash, password).await?
+        && found.as_ref().is_some_and(|u| u.password_hash.is_some());
+    let Some(found) = found.filter(|_| ok) else {
+        state.throttle.fail(&keys);
+        return Err(ApiError::new(ErrorCode::LoginFailed));
+    };
+    state.throttle.clear(&keys);
+    Ok(found)
+}
+
+/// Open a session for `user` (audited); the cookie to set and its expiry.
+pub(crate) async fn session_cookie(
+    state: &AppState,
+    caller: &Caller,
+    user: &grassroots_store::StoredUser,
+) -> ApiResult<(HeaderValue, i64)> {
     if user.disabled {
         return Err(ApiError::new(ErrorCode::AccountDisabled));
     }
@@ -104,8 +126,7 @@ pub(crate) async fn start_session(
         cookie.push_str("; Secure");
     }
     let cookie = HeaderValue::from_str(&cookie).map_err(ApiError::internal)?;
-    let body = json!({ "user": user_view(user, false), "expires_at_micros": expires });
-    Ok(([(SET_COOKIE, cookie)], Json(body)))
+    Ok((cookie, expires))
 }
 
 async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<impl IntoResponse> {

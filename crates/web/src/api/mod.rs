@@ -2,10 +2,10 @@
 
 pub mod appeals;
 mod audit;
-mod auth;
+pub(crate) mod auth;
 pub mod extract;
 mod health;
-mod mediation;
+pub(crate) mod mediation;
 mod sms_login;
 mod territory;
 pub mod users;

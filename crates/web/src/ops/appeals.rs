@@ -624,3 +624,34 @@ pub async fn deliver_outbox(state: &AppState, now: i64) -> ApiResult<(u64, u64)>
     }
     Ok((sent, failed))
 }
+
+/// The staff steps `actor` may take on `a` now (see `available_steps`).
+pub fn steps_for(
+    t: &Territory,
+    departments: &[Department],
+    actor: &Actor,
+    a: &StoredAppeal,
+) -> Vec<&'static str> {
+    let place = Placement::of(a, t, departments);
+    let seat = Seat {
+        handler: a.state.handler.as_ref(),
+        handler_chain: &place.handler_chain,
+        location_chain: &place.location_chain,
+        requester: a.requester_id,
+        assists: &a.state.assists,
+    };
+    let ps = parties(actor, &seat);
+    let mut allowed = ps.clone();
+    // Beyond the party, `act` asks for the right to handle (unless assisting).
+    if !is_assisting(actor, a)
+        && authz::decide(
+            Some(actor),
+            Action::HandleAppeal,
+            &place.target(a.requester_id),
+        )
+        .is_err()
+    {
+        allowed.retain(|p| *p == Party::Assistant);
+    }
+    grassroots_core::appeals::available_steps(&a.state, &allowed, own_handler(actor).as_ref())
+}

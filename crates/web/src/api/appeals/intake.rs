@@ -345,7 +345,14 @@ pub async fn file(
     if body.resolved_on_site {
         timeline.push(entry("appeal.resolved_on_site", note.clone()));
     } else if let Some((h, rule)) = &routed {
-        timeline.push(entry("appeal.dispatch", Some(format!("route:{rule}"))));
+        // Routing is the platform's, not the submitter's, doing.
+        timeline.push(TimelineEntry {
+            actor_id: None,
+            actor: "system".into(),
+            role: "system".into(),
+            unit: None,
+            ..entry("appeal.dispatch", Some(format!("route:{rule}")))
+        });
         effects.notices.push(Notice {
             to: h.clone(),
             kind: "new",

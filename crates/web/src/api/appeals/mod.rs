@@ -3,7 +3,7 @@
 
 pub(crate) mod intake;
 mod measures;
-mod photos;
+pub(crate) mod photos;
 mod rules;
 pub mod views;
 

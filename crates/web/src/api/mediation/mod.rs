@@ -3,11 +3,11 @@
 //! case's progress, the area's staff a summary), workflow steps, the audited
 //! reveal of parties, the printable agreement and the measures.
 
-mod document;
-mod open;
+pub(crate) mod document;
+pub(crate) mod open;
 mod pdf;
-mod steps;
-mod views;
+pub(crate) mod steps;
+pub(crate) mod views;
 
 use axum::extract::{Path, State};
 use axum::{Json, Router, routing::get, routing::post, routing::put};
@@ -159,6 +159,16 @@ async fn put_org(
 /// (`?mine=true`: the cases they are on), parties their own cases, the
 /// area's staff summaries of their area. `status`, `risk=true`, `limit`, `offset`.
 async fn list(State(state): State<AppState>, caller: Caller, q: Params) -> ApiResult<Json<Value>> {
+    let items = list_for(&state, &caller, &q).await?;
+    Ok(Json(json!({ "disputes": items })))
+}
+
+/// The cases `caller` may list, as their list views (the API and the web application).
+pub(crate) async fn list_for(
+    state: &AppState,
+    caller: &Caller,
+    q: &Params,
+) -> ApiResult<Vec<Value>> {
     let actor = caller.require()?;
     let status = match q.text("status") {
         Some(s) => Some(
@@ -212,7 +222,7 @@ async fn list(State(state): State<AppState>, caller: Caller, q: Params) -> ApiRe
             views::summary(d, &place, t, summary)
         })
         .collect();
-    Ok(Json(json!({ "disputes": items })))
+    Ok(items)
 }
 
 /// `GET /api/v1/disputes/{id}`.
@@ -222,10 +232,15 @@ async fn detail(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let id = parse_id(&id)?;
-    let (d, place, _orgs, sight) = load(&state, &caller, id).await?;
+    Ok(Json(view_for(&state, &caller, id).await?))
+}
+
+/// What `caller` sees of case `id`: the record, a party's progress or a summary.
+pub(crate) async fn view_for(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Value> {
+    let (d, place, _orgs, sight) = load(state, caller, id).await?;
     let atlas = state.atlas();
     let t = atlas.territory();
-    Ok(Json(match sight {
+    Ok(match sight {
         Sight::Summary => views::summary(&d, &place, t, true),
         Sight::Party(p) => {
             let parties = state.store.dispute_parties(id).await?;
@@ -237,7 +252,7 @@ async fn detail(
             let timeline = state.store.dispute_timeline(id).await?;
             views::record(&d, &place, t, &parties, &timeline)
         }
-    }))
+    })
 }
 
 /// `POST /api/v1/disputes/{id}/reveal`: the parties unmasked, audited.

@@ -87,8 +87,18 @@ pub async fn open(
     extensions: axum::http::Extensions,
     Body(b): Body<OpenBody>,
 ) -> ApiResult<Response> {
-    let actor = caller.require()?.clone();
     crate::api::count_submission(&state, crate::api::submitter(&caller, &extensions))?;
+    let body = open_case(&state, &caller, b).await?;
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// Open a case as `caller` (every channel: the API and the web application).
+pub(crate) async fn open_case(
+    state: &AppState,
+    caller: &Caller,
+    b: OpenBody,
+) -> ApiResult<serde_json::Value> {
+    let actor = caller.require()?.clone();
     let resident = actor.role == Role::Resident;
     let mut errors = Vec::new();
     let bad = |f: &str, d: &str| FieldError {
@@ -233,7 +243,7 @@ pub async fn open(
             ApiError::invalid("location", "no mediation organisation covers this location")
         })?,
     };
-    let ctx = caller.ctx(&state);
+    let ctx = caller.ctx(state);
     let now = ctx.now_micros;
     let record = StoredDispute {
         id: 0,
@@ -269,10 +279,10 @@ pub async fn open(
     opened.id = id;
     opened.state.id = id;
     // The risk rules see the case as opened (many parties, arrears before a holiday).
-    let opened = settle_risk(&state, &mut tx, &ctx, &[], opened, &orgs).await?;
+    let opened = settle_risk(state, &mut tx, &ctx, &[], opened, &orgs).await?;
     tx.commit().await?;
     let place = Placement::of(&opened, t, &orgs);
     let mut body = super::views::summary(&opened, &place, t, false);
     body["id"] = json!(id);
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    Ok(body)
 }

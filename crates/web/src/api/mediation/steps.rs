@@ -180,8 +180,19 @@ pub async fn step(
     Body(req): Body<StepRequest>,
 ) -> ApiResult<Json<Value>> {
     let id = parse_id(&id)?;
+    Ok(Json(run_step(&state, &caller, id, req).await?))
+}
+
+/// One step on case `id` as `caller` (the API and the web application).
+pub(crate) async fn run_step(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    req: StepRequest,
+) -> ApiResult<Value> {
+    let state = state.clone();
     let actor = caller.require()?.clone();
-    let (seen, place, orgs, sight) = load(&state, &caller, id).await?;
+    let (seen, place, orgs, sight) = load(&state, caller, id).await?;
     let party = match sight {
         Sight::Party(p) => Some(p),
         Sight::Record => {
@@ -230,11 +241,11 @@ pub async fn step(
     }
     let after = step_in(&state, &mut tx, &ctx, before, &cmd, &by, &orgs).await?;
     tx.commit().await?;
-    Ok(Json(json!({
+    Ok(json!({
         "id": after.id,
         "status": after.state.status,
         "version": after.state.version,
         "risk": if party.is_some() { Value::Null } else { json!(after.state.risk) },
         "due": after.act_by(),
-    })))
+    }))
 }

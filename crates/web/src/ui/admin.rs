@@ -1,0 +1,1014 @@
+//! The administrator's pages: an index with the territory, the category
+//! taxonomy with its time limits and the holiday calendar (read-only), the
+//! accounts (list, create, change role, disable), and the Open311 client
+//! keys (issue, shown once; revoke). Each asks what the JSON endpoint of the
+//! same change asks and writes through the same store call, so the audit
+//! trail records the page's changes exactly as the API's.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use grassroots_core::ErrorCode;
+use grassroots_core::accounts::{Actor, Role, Scope};
+use grassroots_core::appeals::calendar::local_date;
+use grassroots_core::appeals::category::ReplyLimit;
+use grassroots_core::authz::{self, Action, Target};
+use grassroots_core::territory::{Level, Territory};
+use grassroots_store::{StoredUser, UserFilter};
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::csrf::encode_component;
+use super::page::{Ui, UiError, UiResult};
+use crate::api::extract::parse_id;
+use crate::api::require_city_wide;
+use crate::api::users::{CreateUser, Placement, placement, user_view, validate_new_user};
+use crate::auth::{hash_password, new_secret, secret_hash};
+use crate::error::ApiError;
+use crate::i18n::{Lang, catalogue};
+use crate::state::{AppState, TAXONOMY_KEY};
+
+/// This module's templates (name, source), registered with the others.
+pub(super) const TEMPLATES: &[(&str, &str)] = &[
+    ("admin.html", include_str!("../../templates/admin.html")),
+    (
+        "admin_users.html",
+        include_str!("../../templates/admin_users.html"),
+    ),
+    (
+        "admin_user.html",
+        include_str!("../../templates/admin_user.html"),
+    ),
+    (
+        "admin_open311.html",
+        include_str!("../../templates/admin_open311.html"),
+    ),
+];
+
+/// Rows per page of the accounts list, as the API's default.
+const PAGE: i64 = 100;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(index))
+        .route("/admin/users", get(users).post(create_user))
+        .route("/admin/users/{id}", get(user))
+        .route("/admin/users/{id}/role", post(set_role))
+        .route("/admin/users/{id}/disable", post(disable))
+        .route("/admin/users/{id}/enable", post(enable))
+        .route("/admin/open311", get(open311).post(issue_key))
+        .route("/admin/open311/{id}/revoke", post(revoke_key))
+}
+
+/// Every admin page: a signed-in actor with city-wide authority to manage
+/// accounts (the JSON endpoints' `require_city_wide(.., ManageUsers)`).
+fn admin<'a>(state: &AppState, ui: &'a Ui) -> Result<&'a Actor, UiError> {
+    let actor = ui.require()?;
+    require_city_wide(state, &ui.caller, Action::ManageUsers)?;
+    Ok(actor)
+}
+
+fn nonempty(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// `2026-11-21 16:00` in China time (the offset the views use).
+fn china_time(micros: i64) -> String {
+    match Timestamp::from_microsecond(micros) {
+        Ok(t) => t
+            .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(8)))
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string(),
+        Err(_) => micros.to_string(),
+    }
+}
+
+fn pick(lang: Lang, zh: &str, en: &str) -> String {
+    match lang {
+        Lang::En if !en.is_empty() => en.to_owned(),
+        _ => zh.to_owned(),
+    }
+}
+
+/// A refused form's message for `field`: the field's rule in the page's
+/// language when the catalogue has one, else the error's own message.
+fn field_message(ui: &Ui, field: &str, e: &ApiError) -> String {
+    let key = format!("admin-rule-{field}");
+    if catalogue().has(ui.lang(), &key) {
+        ui.t(&key)
+    } else {
+        let body = e.body(catalogue(), ui.lang(), None);
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+/// Errors a form re-renders with (its status and the messages by field);
+/// anything else is the error page.
+fn form_errors(ui: &Ui, e: ApiError, conflict_field: &str) -> Result<(StatusCode, Value), UiError> {
+    match e.code {
+        ErrorCode::InvalidInput => {
+            let field = e.field.clone().unwrap_or_else(|| "form".into());
+            let message = field_message(ui, &field, &e);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, json!({ field: message })))
+        }
+        ErrorCode::Conflict => {
+            let body = e.body(catalogue(), ui.lang(), None);
+            let message = if conflict_field == "username" {
+                ui.t("admin-username-taken")
+            } else {
+                body["error"]["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            Ok((StatusCode::CONFLICT, json!({ conflict_field: message })))
+        }
+        _ => Err(e.into()),
+    }
+}
+
+/// `reason` as `users.rs` takes it: trimmed, required for changes to
+/// someone else's account, at most 500 characters.
+fn reason(r: &Option<String>) -> Result<String, ApiError> {
+    match nonempty(r) {
+        None => Err(ApiError::invalid("reason", "a reason is required")),
+        Some(s) if s.chars().count() > 500 => {
+            Err(ApiError::invalid("reason", "at most 500 characters"))
+        }
+        Some(s) => Ok(s),
+    }
+}
+
+// ---------------------------------------------------------------- index
+
+async fn index(State(state): State<AppState>, ui: Ui) -> UiResult {
+    admin(&state, &ui)?;
+    let lang = ui.lang();
+    let atlas = state.atlas();
+    let t = atlas.territory();
+    let levels: Vec<Value> = Level::ALL
+        .iter()
+        .map(|level| {
+            let (live, retired) =
+                t.units()
+                    .iter()
+                    .filter(|u| u.level == *level)
+                    .fold((0u64, 0u64), |(l, r), u| {
+                        if u.retired { (l, r + 1) } else { (l + 1, r) }
+                    });
+            json!({"level": level.as_str(), "units": live, "retired": retired})
+        })
+        .collect();
+    let roots: Vec<Value> = t
+        .roots()
+        .map(|r| json!({"code": r.code, "name": pick(lang, &r.name, &r.name_en)}))
+        .collect();
+
+    let taxonomy = state.taxonomy();
+    let limit_text = |limit: grassroots_core::appeals::category::TimeLimit| -> Value {
+        let (key, n) = match limit.reply {
+            ReplyLimit::Hours(h) => ("admin-reply-hours", h),
+            ReplyLimit::WorkingDays(d) => ("admin-reply-workdays", d),
+        };
+        json!({
+            "sign": catalogue().message(lang, "admin-sign-minutes", &[("n", &limit.sign_minutes.to_string())]),
+            "reply": catalogue().message(lang, key, &[("n", &n.to_string())]),
+        })
+    };
+    let classes: Vec<Value> = grassroots_core::appeals::category::LimitClass::ALL
+        .iter()
+        .map(|c| {
+            let mut v = limit_text(taxonomy.limits().get(*c));
+            v["class"] = json!(c.as_str());
+            v
+        })
+        .collect();
+    let groups: Vec<Value> = taxonomy
+        .groups()
+        .iter()
+        .map(|g| {
+            let items: Vec<Value> = taxonomy
+                .in_group(&g.code)
+                .map(|c| {
+                    let mut v = limit_text(taxonomy.limits().get(c.limit));
+                    v["code"] = json!(c.code);
+                    v["name"] = json!(c.name);
+                    v["name_en"] = json!(c.name_en);
+                    v["default_level"] = json!(c.default_level.as_str());
+                    v["class"] = json!(c.limit.as_str());
+                    v
+                })
+                .collect();
+            json!({"code": g.code, "name": g.name, "name_en": g.name_en, "items": items})
+        })
+        .collect();
+    let custom = state.store.setting(TAXONOMY_KEY).await?.is_some();
+
+    let calendar = state.calendar();
+    let this_year = Timestamp::from_microsecond(state.now_micros())
+        .map(|now| local_date(now).year())
+        .ok();
+    let years: Vec<Value> = calendar
+        .years()
+        .filter_map(|y| calendar.schedule(y))
+        .map(|s| {
+            let holidays: Vec<Value> = s
+                .holidays()
+                .iter()
+                .map(|h| json!({"name": pick(lang, &h.name, &h.name_en), "from": h.from.to_string(), "to": h.to.to_string()}))
+                .collect();
+            let workdays: Vec<Value> = s
+                .workdays()
+                .iter()
+                .map(|w| json!({"date": w.date.to_string(), "name": w.name}))
+                .collect();
+            json!({"year": s.year(), "source": s.source(), "holidays": holidays, "workdays": workdays})
+        })
+        .collect();
+    let covered = this_year.is_none_or(|y| calendar.covers(y));
+
+    ui.render(
+        "admin.html",
+        json!({
+            "levels": levels,
+            "roots": roots,
+            "units_total": t.len(),
+            "classes": classes,
+            "groups": groups,
+            "categories_total": taxonomy.categories().len(),
+            "taxonomy_custom": custom,
+            "years": years,
+            "this_year": this_year,
+            "this_year_covered": covered,
+        }),
+    )
+}
+
+// ---------------------------------------------------------------- users
+
+#[derive(Debug, Default, Deserialize)]
+struct UsersQuery {
+    role: Option<String>,
+    unit: Option<String>,
+    offset: Option<String>,
+    created: Option<String>,
+}
+
+/// Where `u` sits, as `users.rs` places accounts: its unit's chain, or its
+/// department's unit's chain and the department.
+fn place(t: &Territory, u: &StoredUser, department_units: &HashMap<String, String>) -> Placement {
+    let (chain, department) = match &u.scope {
+        Scope::Unit(code) => (t.chain(code), None),
+        Scope::Department(code) => (
+            department_units
+                .get(code)
+                .map(|unit| t.chain(unit))
+                .unwrap_or_default(),
+            Some(code.clone()),
+        ),
+        Scope::None => (Vec::new(), None),
+    };
+    Placement {
+        chain,
+        department,
+        owner: u.id,
+    }
+}
+
+/// The scope of an account, named in the page's language.
+fn scope_name(
+    state: &AppState,
+    lang: Lang,
+    scope: &Scope,
+    departments: &[grassroots_core::accounts::Department],
+) -> Value {
+    let atlas = state.atlas();
+    match scope {
+        Scope::Unit(code) => {
+            let name = atlas
+                .territory()
+                .get(code)
+                .map(|u| pick(lang, &u.name, &u.name_en));
+            json!({"kind": "unit", "code": code, "name": name})
+        }
+        Scope::Department(code) => {
+            let name = departments
+                .iter()
+                .find(|d| &d.code == code)
+                .map(|d| pick(lang, &d.name, &d.name_en));
+            json!({"kind": "department", "code": code, "name": name})
+        }
+        Scope::None => json!({"kind": "none"}),
+    }
+}
+
+fn roles() -> Vec<&'static str> {
+    Role::ALL.iter().map(|r| r.as_str()).collect()
+}
+
+fn department_choices(lang: Lang, departments: &[grassroots_core::accounts::Department]) -> Value {
+    json!(
+        departments
+            .iter()
+            .map(|d| json!({"code": d.code, "name": pick(lang, &d.name, &d.name_en)}))
+            .collect::<Vec<_>>()
+    )
+}
+
+/// The accounts list, narrowed as `GET /api/v1/users` narrows it: to the
+/// actor's jurisdiction, a role, a unit and what is below it; every row
+/// passes `ReadDirectory`, and phones are masked.
+async fn list_users(
+    state: &AppState,
+    actor: &Actor,
+    q: &UsersQuery,
+    offset: i64,
+) -> Result<Vec<Value>, ApiError> {
+    let atlas = state.atlas();
+    let t = atlas.territory();
+    let mut filter = UserFilter {
+        limit: PAGE,
+        offset,
+        ..UserFilter::default()
+    };
+    if let Some(role) = nonempty(&q.role) {
+        filter.role = Some(
+            Role::parse(&role)
+                .ok_or_else(|| ApiError::invalid("role", format!("unknown role {role}")))?,
+        );
+    }
+    let within = match &actor.scope {
+        Scope::Unit(code) => Some(code.clone()),
+        Scope::Department(code) => {
+            filter.department = Some(code.clone());
+            None
+        }
+        Scope::None => return Err(ApiError::new(ErrorCode::Forbidden)),
+    };
+    let base = match nonempty(&q.unit) {
+        Some(unit) => {
+            if t.get(&unit).is_none() {
+                return Err(ApiError::invalid("unit", format!("unknown unit {unit}")));
+            }
+            if within.as_deref().is_some_and(|w| !t.is_within(&unit, w)) {
+                return Err(ApiError::new(ErrorCode::Forbidden));
+            }
+            Some(unit)
+        }
+        None => within.filter(|w| t.get(w).is_some_and(|u| u.parent.is_some())),
+    };
+    if let Some(base) = base {
+        let mut codes = vec![base];
+        let mut i = 0;
+        while i < codes.len() {
+            let next: Vec<String> = t.children(&codes[i]).map(|c| c.code.clone()).collect();
+            codes.extend(next);
+            i += 1;
+        }
+        filter.within_units = Some(codes);
+    }
+    let users = state.store.users(&filter).await?;
+    let department_units: HashMap<String, String> = state
+        .store
+        .departments()
+        .await?
+        .into_iter()
+        .map(|d| (d.code, d.unit))
+        .collect();
+    Ok(users
+        .iter()
+        .filter(|u| {
+            authz::decide(
+                Some(actor),
+                Action::ReadDirectory,
+                &place(t, u, &department_units).target(),
+            )
+            .is_ok()
+        })
+        .map(|u| user_view(u, false))
+        .collect())
+}
+
+async fn users_page(
+    state: &AppState,
+    ui: &Ui,
+    actor: &Actor,
+    q: &UsersQuery,
+    status: StatusCode,
+    form: Value,
+    errors: Value,
+) -> UiResult {
+    let lang = ui.lang();
+    let offset = q
+        .offset
+        .as_deref()
+        .and_then(|o| o.trim().parse::<i64>().ok())
+        .filter(|o| *o >= 0)
+        .unwrap_or(0);
+    let departments = state.departments().await?;
+    let (rows, filter_errors, status) = match list_users(state, actor, q, offset).await {
+        Ok(rows) => (rows, Value::Null, status),
+        Err(e) if e.code == ErrorCode::InvalidInput => {
+            let field = e.field.clone().unwrap_or_else(|| "form".into());
+            let message = field_message(ui, &format!("filter-{field}"), &e);
+            (
+                Vec::new(),
+                json!({ format!("filter-{field}"): message }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let more = rows.len() as i64 == PAGE;
+    let rows: Vec<Value> = rows
+        .into_iter()
+        .map(|mut v| {
+            let scope: Option<Scope> = serde_json::from_value(v["scope"].clone()).ok();
+            v["scope_shown"] = scope
+                .map(|s| scope_name(state, lang, &s, &departments))
+                .unwrap_or(Value::Null);
+            v
+        })
+        .collect();
+    let mut filters = Map::new();
+    for (k, v) in [("role", nonempty(&q.role)), ("unit", nonempty(&q.unit))] {
+        if let Some(v) = v {
+            filters.insert(k.into(), json!(v));
+        }
+    }
+    let next = more.then(|| {
+        let mut parts: Vec<String> = filters
+            .iter()
+            .filter_map(|(k, v)| v.as_str().map(|s| format!("{k}={}", encode_component(s))))
+            .collect();
+        parts.push(format!("offset={}", offset + PAGE));
+        format!("/admin/users?{}", parts.join("&"))
+    });
+    let mut all_errors = match errors {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    if let Value::Object(m) = filter_errors {
+        all_errors.extend(m);
+    }
+    ui.render_status(
+        status,
+        "admin_users.html",
+        json!({
+            "rows": rows,
+            "filters": filters,
+            "offset": offset,
+            "next": next,
+            "roles": roles(),
+            "departments": department_choices(lang, &departments),
+            "form": form,
+            "errors": all_errors,
+            "created": nonempty(&q.created),
+        }),
+    )
+}
+
+async fn users(State(state): State<AppState>, ui: Ui, Query(q): Query<UsersQuery>) -> UiResult {
+    let actor = admin(&state, &ui)?;
+    users_page(&state, &ui, actor, &q, StatusCode::OK, json!({}), json!({})).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct NewUserForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+    unit: Option<String>,
+    department: Option<String>,
+    phone: Option<String>,
+    password: Option<String>,
+}
+
+/// `POST /admin/users`: as `POST /api/v1/users` — the same validation, the
+/// new account's place decides whether this actor may create it, the same
+/// audited store call.
+async fn create_user(
+    State(state): State<AppState>,
+    ui: Ui,
+    Form(f): Form<NewUserForm>,
+) -> UiResult {
+    ui.check(&f.csrf)?;
+    let actor = admin(&state, &ui)?;
+    // Typed values come back on a refused form; the password never does.
+    let form = json!({
+        "username": f.username,
+        "display_name": f.display_name,
+        "role": f.role,
+        "unit": nonempty(&f.unit),
+        "department": nonempty(&f.department),
+        "phone": nonempty(&f.phone),
+    });
+    let req = CreateUser {
+        username: f.username.clone(),
+        display_name: f.display_name.clone(),
+        role: f.role.clone(),
+        unit: nonempty(&f.unit),
+        department: nonempty(&f.department),
+        phone: nonempty(&f.phone),
+        password: f.password.clone().filter(|p| !p.is_empty()),
+    };
+    match create_account(&state, &ui, actor, &req).await {
+        Ok(user) => ui.redirect(&format!(
+            "/admin/users?created={}",
+            encode_component(&user.username)
+        )),
+        Err(e) => {
+            let (status, errors) = form_errors(&ui, e, "username")?;
+            users_page(
+                &state,
+                &ui,
+                actor,
+                &UsersQuery::default(),
+                status,
+                form,
+                errors,
+            )
+            .await
+        }
+    }
+}
+
+async fn create_account(
+    state: &AppState,
+    ui: &Ui,
+    actor: &Actor,
+    req: &CreateUser,
+) -> Result<StoredUser, ApiError> {
+    let atlas = state.atlas();
+    let new = validate_new_user(&state.store, &atlas, req).await?;
+    let (chain, department) = match &new.scope {
+        Scope::Unit(u) => (atlas.territory().chain(u), None),
+        Scope::Department(d) => (
+            atlas
+                .territory()
+                .chain(&state.store.department(d).await?.unit),
+            Some(d.clone()),
+        ),
+        Scope::None => (
+            atlas.territory().roots().map(|r| r.code.clone()).collect(),
+            None,
+        ),
+    };
+    authz::decide(
+        Some(actor),
+        Action::ManageUsers,
+        &Target {
+            unit_chain: &chain,
+            department: department.as_deref(),
+            owner: None,
+            holder_chain: &[],
+        },
+    )?;
+    let hash = match req.password.clone() {
+        Some(pw) => Some(hash_password(pw).await?),
+        None => None,
+    };
+    let id = state
+        .store
+        .create_user(&ui.caller.ctx(state), &new, hash.as_deref())
+        .await?;
+    Ok(state.store.user(id).await?)
+}
+
+/// The account `raw_id`, if this actor may take `action` on it (as
+/// `users.rs` loads one).
+async fn load(
+    state: &AppState,
+    actor: &Actor,
+    raw_id: &str,
+    action: Action,
+) -> Result<StoredUser, ApiError> {
+    let id = parse_id(raw_id)?;
+    let user = state.store.user(id).await?;
+    let place = placement(state, &user).await?;
+    authz::decide(Some(actor), action, &place.target())?;
+    Ok(user)
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
+async fn user(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> UiResult {
+    let actor = admin(&state, &ui)?;
+    let done = nonempty(&q.done).filter(|d| ["role", "disable", "enable"].contains(&d.as_str()));
+    user_page(
+        &state,
+        &ui,
+        actor,
+        &id,
+        StatusCode::OK,
+        json!({}),
+        json!({}),
+        done,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn user_page(
+    state: &AppState,
+    ui: &Ui,
+    actor: &Actor,
+    id: &str,
+    status: StatusCode,
+    form: Value,
+    errors: Value,
+    done: Option<String>,
+) -> UiResult {
+    let u = load(state, actor, id, Action::ManageUsers).await?;
+    let departments = state.departments().await?;
+    let mut view = user_view(&u, false);
+    view["scope_shown"] = scope_name(state, ui.lang(), &u.scope, &departments);
+    view["created_at"] = json!(china_time(u.created_at));
+    view["is_self"] = json!(u.id == actor.user_id);
+    // The account as it is, under whatever a refused form typed.
+    let mut shown = json!({
+        "role": u.role.as_str(),
+        "unit": u.scope.unit(),
+        "department": u.scope.department(),
+    });
+    if let (Some(base), Value::Object(typed)) = (shown.as_object_mut(), form) {
+        base.extend(typed);
+    }
+    let form = shown;
+    ui.render_status(
+        status,
+        "admin_user.html",
+        json!({
+            "u": view,
+            "roles": roles(),
+            "departments": department_choices(ui.lang(), &departments),
+            "form": form,
+            "errors": errors,
+            "done": done,
+        }),
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RoleForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    role: String,
+    unit: Option<String>,
+    department: Option<String>,
+    reason: Option<String>,
+}
+
+/// `POST /admin/users/{id}/role`: as `POST /api/v1/users/{id}/role`.
+async fn set_role(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    Form(f): Form<RoleForm>,
+) -> UiResult {
+    ui.check(&f.csrf)?;
+    let actor = admin(&state, &ui)?;
+    let form = json!({
+        "action": "role",
+        "role": f.role,
+        "unit": nonempty(&f.unit),
+        "department": nonempty(&f.department),
+        "reason": nonempty(&f.reason),
+    });
+    match change_role(&state, &ui, actor, &id, &f).await {
+        Ok(user_id) => ui.redirect(&format!("/admin/users/{user_id}?done=role")),
+        Err(e) => {
+            let (status, errors) = form_errors(&ui, e, "form")?;
+            user_page(&state, &ui, actor, &id, status, form, errors, None).await
+        }
+    }
+}
+
+async fn change_role(
+    state: &AppState,
+    ui: &Ui,
+    actor: &Actor,
+    id: &str,
+    f: &RoleForm,
+) -> Result<i64, ApiError> {
+    let user = load(state, actor, id, Action::ManageUsers).await?;
+    let probe = CreateUser {
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        role: f.role.clone(),
+        unit: nonempty(&f.unit),
+        department: nonempty(&f.department),
+        phone: None,
+        password: None,
+    };
+    let atlas = state.atlas();
+    let new = validate_new_user(&state.store, &atlas, &probe).await?;
+    // The destination must be within the actor's jurisdiction too.
+    let moved = StoredUser {
+        scope: new.scope.clone(),
+        ..user.clone()
+    };
+    let place = placement(state, &moved).await?;
+    authz::decide(
+        Some(actor),
+        Action::ManageUsers,
+        &Target {
+            owner: None,
+            ..place.target()
+        },
+    )?;
+    let ctx = ui.caller.ctx(state).with_reason(Some(reason(&f.reason)?));
+    state
+        .store
+        .set_role(&ctx, user.id, new.role, &new.scope)
+        .await?;
+    Ok(user.id)
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ReasonForm {
+    #[serde(default)]
+    csrf: String,
+    reason: Option<String>,
+}
+
+async fn disable(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    Form(f): Form<ReasonForm>,
+) -> UiResult {
+    set_disabled(state, ui, id, f, true).await
+}
+
+async fn enable(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    Form(f): Form<ReasonForm>,
+) -> UiResult {
+    set_disabled(state, ui, id, f, false).await
+}
+
+/// `POST /admin/users/{id}/disable|enable`: as the API's, a reason is
+/// required and nobody disables their own account.
+async fn set_disabled(
+    state: AppState,
+    ui: Ui,
+    id: String,
+    f: ReasonForm,
+    disabled: bool,
+) -> UiResult {
+    ui.check(&f.csrf)?;
+    let actor = admin(&state, &ui)?;
+    let action = if disabled { "disable" } else { "enable" };
+    let result: Result<i64, ApiError> = async {
+        let user = load(&state, actor, &id, Action::ManageUsers).await?;
+        if user.id == actor.user_id && disabled {
+            return Err(ApiError::with_detail(
+                ErrorCode::Conflict,
+                "you cannot disable your own account",
+            ));
+        }
+        let ctx = ui.caller.ctx(&state).with_reason(Some(reason(&f.reason)?));
+        state.store.set_disabled(&ctx, user.id, disabled).await?;
+        Ok(user.id)
+    }
+    .await;
+    match result {
+        Ok(user_id) => ui.redirect(&format!("/admin/users/{user_id}?done={action}")),
+        Err(e) => {
+            let (status, errors) = form_errors(&ui, e, "form")?;
+            // Errors of this form carry its name, so they show beside it.
+            let errors = match errors {
+                Value::Object(m) => Value::Object(
+                    m.into_iter()
+                        .map(|(k, v)| {
+                            (
+                                if k == "reason" {
+                                    format!("{action}-reason")
+                                } else {
+                                    k
+                                },
+                                v,
+                            )
+                        })
+                        .collect(),
+                ),
+                other => other,
+            };
+            let form = json!({"action": action, "reason": nonempty(&f.reason)});
+            user_page(&state, &ui, actor, &id, status, form, errors, None).await
+        }
+    }
+}
+
+// ---------------------------------------------------------------- Open311
+
+#[derive(Debug, Default, Deserialize)]
+struct RevokedQuery {
+    revoked: Option<String>,
+}
+
+async fn open311(State(state): State<AppState>, ui: Ui, Query(q): Query<RevokedQuery>) -> UiResult {
+    admin(&state, &ui)?;
+    let revoked = q.revoked.as_deref().and_then(|r| r.parse::<i64>().ok());
+    open311_page(
+        &state,
+        &ui,
+        StatusCode::OK,
+        json!({}),
+        json!({}),
+        Value::Null,
+        revoked,
+    )
+    .await
+}
+
+async fn open311_page(
+    state: &AppState,
+    ui: &Ui,
+    status: StatusCode,
+    form: Value,
+    errors: Value,
+    issued: Value,
+    revoked: Option<i64>,
+) -> UiResult {
+    let clients = state.store.open311_clients().await?;
+    let rows: Vec<Value> = clients
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "name": c.name,
+                "created_at": china_time(c.created_at),
+                "revoked_at": c.revoked_at.map(china_time),
+            })
+        })
+        .collect();
+    ui.render_status(
+        status,
+        "admin_open311.html",
+        json!({
+            "clients": rows,
+            "form": form,
+            "errors": errors,
+            "issued": issued,
+            "revoked": revoked,
+        }),
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct IssueForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// `POST /admin/open311`: as `POST /api/v1/admin/open311/clients`. The key
+/// is on this response only; the store keeps its hash.
+async fn issue_key(State(state): State<AppState>, ui: Ui, Form(f): Form<IssueForm>) -> UiResult {
+    ui.check(&f.csrf)?;
+    admin(&state, &ui)?;
+    let name = f.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        let e = ApiError::invalid("name", "1 to 100 characters");
+        let (status, errors) = form_errors(&ui, e, "name")?;
+        return open311_page(
+            &state,
+            &ui,
+            status,
+            json!({"name": f.name}),
+            errors,
+            Value::Null,
+            None,
+        )
+        .await;
+    }
+    let key = new_secret();
+    let id = state
+        .store
+        .create_open311_client(&ui.caller.ctx(&state), name, &secret_hash(&key))
+        .await?;
+    let issued = json!({"id": id, "name": name, "api_key": key});
+    open311_page(
+        &state,
+        &ui,
+        StatusCode::CREATED,
+        json!({}),
+        json!({}),
+        issued,
+        None,
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /admin/open311/{id}/revoke`: as the API's; revoking twice is a
+/// conflict, shown on the list.
+async fn revoke_key(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> UiResult {
+    ui.check(&f.csrf)?;
+    admin(&state, &ui)?;
+    let id = parse_id(&id)?;
+    match state
+        .store
+        .revoke_open311_client(&ui.caller.ctx(&state), id)
+        .await
+    {
+        Ok(()) => ui.redirect(&format!("/admin/open311?revoked={id}")),
+        Err(e) => {
+            let (status, errors) = form_errors(&ui, e.into(), "form")?;
+            open311_page(&state, &ui, status, json!({}), errors, Value::Null, None).await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use grassroots_core::appeals::category::{DefaultLevel, LimitClass};
+
+    /// The keys the admin templates build from values: every value has one.
+    #[test]
+    fn every_built_key_is_translated() {
+        let mut keys: Vec<String> = Vec::new();
+        keys.extend(
+            Level::ALL
+                .iter()
+                .map(|l| format!("admin-level-{}", l.as_str())),
+        );
+        keys.extend(
+            DefaultLevel::ALL
+                .iter()
+                .map(|l| format!("admin-level-{}", l.as_str())),
+        );
+        keys.extend(
+            LimitClass::ALL
+                .iter()
+                .map(|c| format!("admin-class-{}", c.as_str())),
+        );
+        keys.extend(
+            ["role", "disable", "enable"]
+                .iter()
+                .map(|d| format!("admin-done-{d}")),
+        );
+        for field in [
+            "username",
+            "display_name",
+            "role",
+            "unit",
+            "department",
+            "phone",
+            "password",
+            "reason",
+            "name",
+        ] {
+            keys.push(format!("admin-rule-{field}"));
+        }
+        for lang in [Lang::ZhCn, Lang::En] {
+            for key in &keys {
+                assert!(
+                    catalogue().has(lang, key),
+                    "{key} missing in {}",
+                    lang.tag()
+                );
+            }
+        }
+    }
+}
