@@ -63,6 +63,8 @@ pub struct AppState {
     pub(crate) throttle: Arc<LoginThrottle>,
     /// Submissions per client in the last hour (`WebConfig::submissions_per_hour`).
     pub(crate) submissions: Arc<LoginThrottle>,
+    /// Dashboard figures reused for a minute (`ui::cache`).
+    pub(crate) figures: Arc<crate::ui::cache::FigureCache>,
 }
 
 impl AppState {
@@ -84,6 +86,7 @@ impl AppState {
             intake,
             throttle: Arc::new(throttle),
             submissions: Arc::new(submissions),
+            figures: Arc::new(crate::ui::cache::FigureCache::default()),
         }
     }
 

@@ -436,11 +436,47 @@ async fn a_resident_files_the_grid_worker_replies_and_the_resident_rates(url: St
     let page = env.get(&mut grid, &format!("/appeals/{id}")).await;
     assert!(page.text.contains("status-replied"));
 
+    // An internal note: on the staff page, audited, never on the resident's.
+    let page = env.get(&mut grid, &format!("/appeals/{id}")).await;
+    let r = env
+        .post(
+            &mut grid,
+            &format!("/appeals/{id}/note"),
+            &[("csrf", &page.csrf()), ("note", "  ")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("id=\"note-error\""));
+    let r = env
+        .post(
+            &mut grid,
+            &format!("/appeals/{id}/note"),
+            &[("csrf", &page.csrf()), ("note", "物业经理说周五前清理")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let page = env.get(&mut grid, &format!("/appeals/{id}")).await;
+    assert!(page.text.contains("物业经理说周五前清理"));
+    let notes = env
+        .store
+        .audit_events(&AuditFilter {
+            action: Some("appeal.note".into()),
+            limit: 10,
+            ..AuditFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(notes.len(), 1);
+
     // The resident reads the reply by code and rates it; it closes.
     let mut anyone = Browser::default();
     let track = env.get(&mut anyone, &format!("/track/{code}")).await;
     assert!(track.text.contains("已清运完毕"));
     assert!(!track.text.contains("grid1"), "staff are shown by role");
+    assert!(
+        !track.text.contains("物业经理说周五前清理"),
+        "internal notes stay internal"
+    );
     let r = env
         .post(
             &mut anyone,
@@ -618,6 +654,14 @@ async fn the_inbox_counts_down_and_signs_in_bulk(url: String) {
     assert!(inbox.text.contains("逾期"));
 }
 
+/// The number in the dashboard's "received" tile.
+fn count_tile(html: &str) -> String {
+    let at = html.find("data-testid=\"tile-count\"").expect("count tile");
+    let rest = &html[at..];
+    let v = rest.find("class=\"value\">").expect("value") + "class=\"value\">".len();
+    rest[v..v + rest[v..].find('<').unwrap()].to_owned()
+}
+
 async fn the_dashboard_shows_its_jurisdiction_and_exports(url: String) {
     let env = setup(url).await;
     let mut resident = env.login("resident").await;
@@ -627,6 +671,26 @@ async fn the_dashboard_shows_its_jurisdiction_and_exports(url: String) {
     let mut sup = env.login("supervisor").await;
     let page = env.get(&mut sup, "/dashboard").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert_eq!(count_tile(&page.text), "1");
+    // The figures are reused for a minute; then shown while refreshed.
+    env.file(&mut resident, "urban.sanitation", "又一盏路灯")
+        .await;
+    assert_eq!(count_tile(&env.get(&mut sup, "/dashboard").await.text), "1");
+    env.clock.advance_secs(120);
+    assert_eq!(
+        count_tile(&env.get(&mut sup, "/dashboard").await.text),
+        "1",
+        "stale, refreshing"
+    );
+    let mut refreshed = false;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        if count_tile(&env.get(&mut sup, "/dashboard").await.text) == "2" {
+            refreshed = true;
+            break;
+        }
+    }
+    assert!(refreshed, "the background refresh lands");
     for tile in [
         "count",
         "response",
@@ -663,6 +727,13 @@ async fn the_dashboard_shows_its_jurisdiction_and_exports(url: String) {
     assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
     assert!(csv.text.starts_with('\u{feff}'));
     assert!(csv.text.contains(&code), "{}", csv.text);
+    let xlsx = env.get(&mut sup, "/dashboard/export.xlsx?list=units").await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert_eq!(
+        xlsx.headers[header::CONTENT_TYPE],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert!(xlsx.text.starts_with("PK\u{3}\u{4}"), "a zip container");
     let bad = env
         .get(&mut sup, "/dashboard/export.csv?list=nonsense")
         .await;
@@ -830,6 +901,13 @@ async fn a_dispute_is_mediated_through_the_screens(url: String) {
         page.text
     );
     assert!(page.text.contains("/agreement?format=pdf"));
+    // The date typed is the date printed (the last instant of that day).
+    let doc = env.get(&mut med, &format!("/api/v1{case}/agreement")).await;
+    assert!(
+        doc.text.contains("2026-12-31") && !doc.text.contains("2027-01-01"),
+        "{}",
+        doc.text
+    );
     // The parties revealed on request, and the read audited.
     let r = env
         .post(&mut med, &format!("{case}/reveal"), &[("csrf", &token)])

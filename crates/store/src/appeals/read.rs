@@ -25,6 +25,8 @@ pub struct AppealFilter {
     pub open_only: bool,
     /// Soonest deadline first (the staff inbox) instead of newest first.
     pub by_deadline: bool,
+    /// Only open appeals whose current limit passed before this time (µs).
+    pub overdue_at: Option<i64>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -147,8 +149,12 @@ impl Store {
             // An integer, formatted: nothing to inject.
             sql.push_str(&format!(" AND requester_id = {id}"));
         }
-        if f.open_only {
+        if f.open_only || f.overdue_at.is_some() {
             sql.push_str(" AND status <> 'closed'");
+        }
+        if let Some(at) = f.overdue_at {
+            // An integer, formatted: nothing to inject.
+            sql.push_str(&format!(" AND act_by IS NOT NULL AND act_by < {at}"));
         }
         let order = if f.by_deadline {
             // Work with no running limit (awaiting the resident) goes last.

@@ -562,6 +562,30 @@ impl Tx {
 }
 
 impl Store {
+    /// An internal note on an appeal (staff only, never shown to the
+    /// resident): a timeline entry that is not public, audited, and not a
+    /// workflow step, so the version does not move.
+    pub async fn add_appeal_note(&self, ctx: &Ctx, id: i64, note: &str) -> Result<()> {
+        let mut tx = self.write().await?;
+        let a = tx.appeal_for_update(id).await?;
+        let entry = TimelineEntry {
+            at: ctx.now_micros,
+            action: "appeal.note".into(),
+            public: false,
+            actor_id: ctx.actor_id,
+            actor: ctx.actor.clone(),
+            role: ctx.role.clone(),
+            unit: ctx.unit.clone(),
+            handler: a.state.handler.clone(),
+            note: Some(note.to_owned()),
+        };
+        tx.add_timeline(id, &entry).await?;
+        tx.audit(ctx, "appeal.note", "appeal", &id.to_string(), &["note"])
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// An appeal's unmasked contact phone, with the read written to the
     /// audit trail in the same transaction.
     pub async fn reveal_appeal_contact(&self, ctx: &Ctx, id: i64) -> Result<Option<String>> {

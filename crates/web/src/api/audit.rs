@@ -1,28 +1,22 @@
+//! `/api/v1/audit/*`: the JSON edge of `ops::audit`.
+
 use axum::extract::State;
 use axum::{Json, Router, routing::get};
-use grassroots_core::authz::{self, Action, Target};
-use grassroots_store::{AuditFilter, VerifyOutcome};
+use grassroots_core::authz::Action;
+use grassroots_store::AuditFilter;
 use serde_json::{Value, json};
 
 use super::extract::Params;
+use super::require_city_wide;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::ops::audit;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/audit/events", get(events))
         .route("/api/v1/audit/verify", get(verify))
-}
-
-/// The audit trail belongs to the whole territory: its target is the root.
-fn trail_chain(state: &AppState) -> Vec<String> {
-    state
-        .atlas()
-        .territory()
-        .roots()
-        .map(|r| r.code.clone())
-        .collect()
 }
 
 fn micros(params: &Params, key: &str) -> ApiResult<Option<i64>> {
@@ -41,16 +35,8 @@ async fn events(
     caller: Caller,
     params: Params,
 ) -> ApiResult<Json<Value>> {
-    let actor = caller.require()?;
-    let chain = trail_chain(&state);
-    authz::decide(
-        Some(actor),
-        Action::ReadAudit,
-        &Target {
-            unit_chain: &chain,
-            ..Target::default()
-        },
-    )?;
+    // Who may read is settled before the filters are.
+    require_city_wide(&state, &caller, Action::ReadAudit)?;
     let filter = AuditFilter {
         actor: params.text("actor").map(str::to_owned),
         action: params.text("action").map(str::to_owned),
@@ -64,44 +50,14 @@ async fn events(
             .transpose()?,
         limit: params.i64_or("limit", 100, 1..=1000)?,
     };
-    let events = state.store.audit_events(&filter).await?;
-    // Reading who-did-what is itself on the record.
-    let mut tx = state.store.write().await?;
-    tx.audit(
-        &caller.ctx(&state),
-        "audit.read",
-        "audit_trail",
-        "events",
-        &[],
-    )
-    .await?;
-    tx.commit().await?;
-    let next = events
-        .last()
-        .map(|e| e.seq)
-        .filter(|_| events.len() as i64 == filter.limit);
-    Ok(Json(
-        json!({ "count": events.len(), "events": events, "next_before": next }),
-    ))
+    let page = audit::events(&state, &caller, &filter).await?;
+    Ok(Json(json!({
+        "count": page.events.len(),
+        "events": page.events,
+        "next_before": page.next_before,
+    })))
 }
 
 async fn verify(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    let actor = caller.require()?;
-    let chain = trail_chain(&state);
-    authz::decide(
-        Some(actor),
-        Action::VerifyAudit,
-        &Target {
-            unit_chain: &chain,
-            ..Target::default()
-        },
-    )?;
-    Ok(Json(match state.store.verify_audit(|_| {}).await? {
-        VerifyOutcome::Intact { events } => json!({ "intact": true, "events": events }),
-        VerifyOutcome::Broken(b) => json!({
-            "intact": false,
-            "first_bad_seq": b.first_bad_seq(),
-            "problem": b.to_string(),
-        }),
-    }))
+    Ok(Json(audit::verify(&state, &caller).await?))
 }

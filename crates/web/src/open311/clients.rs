@@ -1,18 +1,18 @@
 //! Open311 client applications: an admin issues each its API key (shown
 //! once; only its hash is kept), lists them and revokes them — audited.
+//! The JSON edge of `ops::open311_clients`.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, routing::get, routing::post};
-use grassroots_core::authz::Action;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::api::extract::{Body, parse_id};
-use crate::api::require_city_wide;
-use crate::auth::{Caller, new_secret, secret_hash};
-use crate::error::{ApiError, ApiResult};
+use crate::api::extract::Body;
+use crate::auth::Caller;
+use crate::error::ApiResult;
+use crate::ops::open311_clients as ops;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -27,32 +27,21 @@ struct IssueBody {
     name: String,
 }
 
-/// Keys are credentials, managed like accounts: by an admin of the whole city.
 async fn issue(
     State(state): State<AppState>,
     caller: Caller,
     Body(b): Body<IssueBody>,
 ) -> ApiResult<Response> {
-    require_city_wide(&state, &caller, Action::ManageUsers)?;
-    let name = b.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::invalid("name", "1 to 100 characters"));
-    }
-    let key = new_secret();
-    let id = state
-        .store
-        .create_open311_client(&caller.ctx(&state), name, &secret_hash(&key))
-        .await?;
+    let k = ops::issue(&state, &caller, &b.name).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"id": id, "name": name, "api_key": key})),
+        Json(json!({"id": k.id, "name": k.name, "api_key": k.api_key})),
     )
         .into_response())
 }
 
 async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    require_city_wide(&state, &caller, Action::ManageUsers)?;
-    let clients = state.store.open311_clients().await?;
+    let clients = ops::list(&state, &caller).await?;
     Ok(Json(json!({"clients": clients.iter().map(|c| json!({
         "id": c.id, "name": c.name, "created_at": c.created_at, "revoked_at": c.revoked_at,
     })).collect::<Vec<_>>()})))
@@ -63,11 +52,6 @@ async fn revoke(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    require_city_wide(&state, &caller, Action::ManageUsers)?;
-    let id = parse_id(&id)?;
-    state
-        .store
-        .revoke_open311_client(&caller.ctx(&state), id)
-        .await?;
+    let id = ops::revoke(&state, &caller, &id).await?;
     Ok(Json(json!({"id": id, "revoked": true})))
 }

@@ -1,11 +1,10 @@
 //! The administrator's pages: an index with the territory, the category
 //! taxonomy with its time limits and the holiday calendar (read-only), the
 //! accounts (list, create, change role, disable), and the Open311 client
-//! keys (issue, shown once; revoke). Each asks what the JSON endpoint of the
-//! same change asks and writes through the same store call, so the audit
-//! trail records the page's changes exactly as the API's.
-
-use std::collections::HashMap;
+//! keys (issue, shown once; revoke). Each change goes through the same
+//! operation (`ops::users`, `ops::open311_clients`) as the JSON endpoint of
+//! the same change, so the audit trail records the page's changes exactly
+//! as the API's.
 
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -15,21 +14,20 @@ use grassroots_core::ErrorCode;
 use grassroots_core::accounts::{Actor, Role, Scope};
 use grassroots_core::appeals::calendar::local_date;
 use grassroots_core::appeals::category::ReplyLimit;
-use grassroots_core::authz::{self, Action, Target};
-use grassroots_core::territory::{Level, Territory};
-use grassroots_store::{StoredUser, UserFilter};
+use grassroots_core::authz::Action;
+use grassroots_core::territory::Level;
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::csrf::encode_component;
 use super::page::{Ui, UiError, UiResult};
-use crate::api::extract::parse_id;
 use crate::api::require_city_wide;
-use crate::api::users::{CreateUser, Placement, placement, user_view, validate_new_user};
-use crate::auth::{hash_password, new_secret, secret_hash};
+use crate::api::users::user_view;
 use crate::error::ApiError;
 use crate::i18n::{Lang, catalogue};
+use crate::ops::open311_clients;
+use crate::ops::users::{self as ops, CreateUser, RoleChange, UserQuery};
 use crate::state::{AppState, TAXONOMY_KEY};
 
 /// This module's templates (name, source), registered with the others.
@@ -134,18 +132,6 @@ fn form_errors(ui: &Ui, e: ApiError, conflict_field: &str) -> Result<(StatusCode
             Ok((StatusCode::CONFLICT, json!({ conflict_field: message })))
         }
         _ => Err(e.into()),
-    }
-}
-
-/// `reason` as `users.rs` takes it: trimmed, required for changes to
-/// someone else's account, at most 500 characters.
-fn reason(r: &Option<String>) -> Result<String, ApiError> {
-    match nonempty(r) {
-        None => Err(ApiError::invalid("reason", "a reason is required")),
-        Some(s) if s.chars().count() > 500 => {
-            Err(ApiError::invalid("reason", "at most 500 characters"))
-        }
-        Some(s) => Ok(s),
     }
 }
 
@@ -264,27 +250,6 @@ struct UsersQuery {
     created: Option<String>,
 }
 
-/// Where `u` sits, as `users.rs` places accounts: its unit's chain, or its
-/// department's unit's chain and the department.
-fn place(t: &Territory, u: &StoredUser, department_units: &HashMap<String, String>) -> Placement {
-    let (chain, department) = match &u.scope {
-        Scope::Unit(code) => (t.chain(code), None),
-        Scope::Department(code) => (
-            department_units
-                .get(code)
-                .map(|unit| t.chain(unit))
-                .unwrap_or_default(),
-            Some(code.clone()),
-        ),
-        Scope::None => (Vec::new(), None),
-    };
-    Placement {
-        chain,
-        department,
-        owner: u.id,
-    }
-}
-
 /// The scope of an account, named in the page's language.
 fn scope_name(
     state: &AppState,
@@ -325,84 +290,11 @@ fn department_choices(lang: Lang, departments: &[grassroots_core::accounts::Depa
     )
 }
 
-/// The accounts list, narrowed as `GET /api/v1/users` narrows it: to the
-/// actor's jurisdiction, a role, a unit and what is below it; every row
-/// passes `ReadDirectory`, and phones are masked.
-async fn list_users(
-    state: &AppState,
-    actor: &Actor,
-    q: &UsersQuery,
-    offset: i64,
-) -> Result<Vec<Value>, ApiError> {
-    let atlas = state.atlas();
-    let t = atlas.territory();
-    let mut filter = UserFilter {
-        limit: PAGE,
-        offset,
-        ..UserFilter::default()
-    };
-    if let Some(role) = nonempty(&q.role) {
-        filter.role = Some(
-            Role::parse(&role)
-                .ok_or_else(|| ApiError::invalid("role", format!("unknown role {role}")))?,
-        );
-    }
-    let within = match &actor.scope {
-        Scope::Unit(code) => Some(code.clone()),
-        Scope::Department(code) => {
-            filter.department = Some(code.clone());
-            None
-        }
-        Scope::None => return Err(ApiError::new(ErrorCode::Forbidden)),
-    };
-    let base = match nonempty(&q.unit) {
-        Some(unit) => {
-            if t.get(&unit).is_none() {
-                return Err(ApiError::invalid("unit", format!("unknown unit {unit}")));
-            }
-            if within.as_deref().is_some_and(|w| !t.is_within(&unit, w)) {
-                return Err(ApiError::new(ErrorCode::Forbidden));
-            }
-            Some(unit)
-        }
-        None => within.filter(|w| t.get(w).is_some_and(|u| u.parent.is_some())),
-    };
-    if let Some(base) = base {
-        let mut codes = vec![base];
-        let mut i = 0;
-        while i < codes.len() {
-            let next: Vec<String> = t.children(&codes[i]).map(|c| c.code.clone()).collect();
-            codes.extend(next);
-            i += 1;
-        }
-        filter.within_units = Some(codes);
-    }
-    let users = state.store.users(&filter).await?;
-    let department_units: HashMap<String, String> = state
-        .store
-        .departments()
-        .await?
-        .into_iter()
-        .map(|d| (d.code, d.unit))
-        .collect();
-    Ok(users
-        .iter()
-        .filter(|u| {
-            authz::decide(
-                Some(actor),
-                Action::ReadDirectory,
-                &place(t, u, &department_units).target(),
-            )
-            .is_ok()
-        })
-        .map(|u| user_view(u, false))
-        .collect())
-}
-
+/// The accounts list, as `GET /api/v1/users` lists it (within the actor's
+/// jurisdiction, by role and unit, phones masked), with the create form.
 async fn users_page(
     state: &AppState,
     ui: &Ui,
-    actor: &Actor,
     q: &UsersQuery,
     status: StatusCode,
     form: Value,
@@ -416,7 +308,13 @@ async fn users_page(
         .filter(|o| *o >= 0)
         .unwrap_or(0);
     let departments = state.departments().await?;
-    let (rows, filter_errors, status) = match list_users(state, actor, q, offset).await {
+    let query = UserQuery {
+        role: nonempty(&q.role),
+        unit: nonempty(&q.unit),
+        limit: PAGE,
+        offset,
+    };
+    let (rows, filter_errors, status) = match ops::list(state, &ui.caller, &query).await {
         Ok(rows) => (rows, Value::Null, status),
         Err(e) if e.code == ErrorCode::InvalidInput => {
             let field = e.field.clone().unwrap_or_else(|| "form".into());
@@ -431,12 +329,10 @@ async fn users_page(
     };
     let more = rows.len() as i64 == PAGE;
     let rows: Vec<Value> = rows
-        .into_iter()
-        .map(|mut v| {
-            let scope: Option<Scope> = serde_json::from_value(v["scope"].clone()).ok();
-            v["scope_shown"] = scope
-                .map(|s| scope_name(state, lang, &s, &departments))
-                .unwrap_or(Value::Null);
+        .iter()
+        .map(|u| {
+            let mut v = user_view(u, false);
+            v["scope_shown"] = scope_name(state, lang, &u.scope, &departments);
             v
         })
         .collect();
@@ -479,8 +375,8 @@ async fn users_page(
 }
 
 async fn users(State(state): State<AppState>, ui: Ui, Query(q): Query<UsersQuery>) -> UiResult {
-    let actor = admin(&state, &ui)?;
-    users_page(&state, &ui, actor, &q, StatusCode::OK, json!({}), json!({})).await
+    admin(&state, &ui)?;
+    users_page(&state, &ui, &q, StatusCode::OK, json!({}), json!({})).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -508,7 +404,7 @@ async fn create_user(
     Form(f): Form<NewUserForm>,
 ) -> UiResult {
     ui.check(&f.csrf)?;
-    let actor = admin(&state, &ui)?;
+    admin(&state, &ui)?;
     // Typed values come back on a refused form; the password never does.
     let form = json!({
         "username": f.username,
@@ -527,82 +423,16 @@ async fn create_user(
         phone: nonempty(&f.phone),
         password: f.password.clone().filter(|p| !p.is_empty()),
     };
-    match create_account(&state, &ui, actor, &req).await {
+    match ops::create(&state, &ui.caller, &req).await {
         Ok(user) => ui.redirect(&format!(
             "/admin/users?created={}",
             encode_component(&user.username)
         )),
         Err(e) => {
             let (status, errors) = form_errors(&ui, e, "username")?;
-            users_page(
-                &state,
-                &ui,
-                actor,
-                &UsersQuery::default(),
-                status,
-                form,
-                errors,
-            )
-            .await
+            users_page(&state, &ui, &UsersQuery::default(), status, form, errors).await
         }
     }
-}
-
-async fn create_account(
-    state: &AppState,
-    ui: &Ui,
-    actor: &Actor,
-    req: &CreateUser,
-) -> Result<StoredUser, ApiError> {
-    let atlas = state.atlas();
-    let new = validate_new_user(&state.store, &atlas, req).await?;
-    let (chain, department) = match &new.scope {
-        Scope::Unit(u) => (atlas.territory().chain(u), None),
-        Scope::Department(d) => (
-            atlas
-                .territory()
-                .chain(&state.store.department(d).await?.unit),
-            Some(d.clone()),
-        ),
-        Scope::None => (
-            atlas.territory().roots().map(|r| r.code.clone()).collect(),
-            None,
-        ),
-    };
-    authz::decide(
-        Some(actor),
-        Action::ManageUsers,
-        &Target {
-            unit_chain: &chain,
-            department: department.as_deref(),
-            owner: None,
-            holder_chain: &[],
-        },
-    )?;
-    let hash = match req.password.clone() {
-        Some(pw) => Some(hash_password(pw).await?),
-        None => None,
-    };
-    let id = state
-        .store
-        .create_user(&ui.caller.ctx(state), &new, hash.as_deref())
-        .await?;
-    Ok(state.store.user(id).await?)
-}
-
-/// The account `raw_id`, if this actor may take `action` on it (as
-/// `users.rs` loads one).
-async fn load(
-    state: &AppState,
-    actor: &Actor,
-    raw_id: &str,
-    action: Action,
-) -> Result<StoredUser, ApiError> {
-    let id = parse_id(raw_id)?;
-    let user = state.store.user(id).await?;
-    let place = placement(state, &user).await?;
-    authz::decide(Some(actor), action, &place.target())?;
-    Ok(user)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -642,7 +472,7 @@ async fn user_page(
     errors: Value,
     done: Option<String>,
 ) -> UiResult {
-    let u = load(state, actor, id, Action::ManageUsers).await?;
+    let u = ops::load(state, &ui.caller, id, Action::ManageUsers).await?;
     let departments = state.departments().await?;
     let mut view = user_view(&u, false);
     view["scope_shown"] = scope_name(state, ui.lang(), &u.scope, &departments);
@@ -699,54 +529,19 @@ async fn set_role(
         "department": nonempty(&f.department),
         "reason": nonempty(&f.reason),
     });
-    match change_role(&state, &ui, actor, &id, &f).await {
+    let change = RoleChange {
+        role: f.role.clone(),
+        unit: nonempty(&f.unit),
+        department: nonempty(&f.department),
+        reason: f.reason.clone(),
+    };
+    match ops::set_role(&state, &ui.caller, &id, change).await {
         Ok(user_id) => ui.redirect(&format!("/admin/users/{user_id}?done=role")),
         Err(e) => {
             let (status, errors) = form_errors(&ui, e, "form")?;
             user_page(&state, &ui, actor, &id, status, form, errors, None).await
         }
     }
-}
-
-async fn change_role(
-    state: &AppState,
-    ui: &Ui,
-    actor: &Actor,
-    id: &str,
-    f: &RoleForm,
-) -> Result<i64, ApiError> {
-    let user = load(state, actor, id, Action::ManageUsers).await?;
-    let probe = CreateUser {
-        username: user.username.clone(),
-        display_name: user.display_name.clone(),
-        role: f.role.clone(),
-        unit: nonempty(&f.unit),
-        department: nonempty(&f.department),
-        phone: None,
-        password: None,
-    };
-    let atlas = state.atlas();
-    let new = validate_new_user(&state.store, &atlas, &probe).await?;
-    // The destination must be within the actor's jurisdiction too.
-    let moved = StoredUser {
-        scope: new.scope.clone(),
-        ..user.clone()
-    };
-    let place = placement(state, &moved).await?;
-    authz::decide(
-        Some(actor),
-        Action::ManageUsers,
-        &Target {
-            owner: None,
-            ..place.target()
-        },
-    )?;
-    let ctx = ui.caller.ctx(state).with_reason(Some(reason(&f.reason)?));
-    state
-        .store
-        .set_role(&ctx, user.id, new.role, &new.scope)
-        .await?;
-    Ok(user.id)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -786,20 +581,7 @@ async fn set_disabled(
     ui.check(&f.csrf)?;
     let actor = admin(&state, &ui)?;
     let action = if disabled { "disable" } else { "enable" };
-    let result: Result<i64, ApiError> = async {
-        let user = load(&state, actor, &id, Action::ManageUsers).await?;
-        if user.id == actor.user_id && disabled {
-            return Err(ApiError::with_detail(
-                ErrorCode::Conflict,
-                "you cannot disable your own account",
-            ));
-        }
-        let ctx = ui.caller.ctx(&state).with_reason(Some(reason(&f.reason)?));
-        state.store.set_disabled(&ctx, user.id, disabled).await?;
-        Ok(user.id)
-    }
-    .await;
-    match result {
+    match ops::set_disabled(&state, &ui.caller, &id, f.reason.clone(), disabled).await {
         Ok(user_id) => ui.redirect(&format!("/admin/users/{user_id}?done={action}")),
         Err(e) => {
             let (status, errors) = form_errors(&ui, e, "form")?;
@@ -858,7 +640,7 @@ async fn open311_page(
     issued: Value,
     revoked: Option<i64>,
 ) -> UiResult {
-    let clients = state.store.open311_clients().await?;
+    let clients = open311_clients::list(state, &ui.caller).await?;
     let rows: Vec<Value> = clients
         .iter()
         .map(|c| {
@@ -896,27 +678,17 @@ struct IssueForm {
 async fn issue_key(State(state): State<AppState>, ui: Ui, Form(f): Form<IssueForm>) -> UiResult {
     ui.check(&f.csrf)?;
     admin(&state, &ui)?;
-    let name = f.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        let e = ApiError::invalid("name", "1 to 100 characters");
-        let (status, errors) = form_errors(&ui, e, "name")?;
-        return open311_page(
-            &state,
-            &ui,
-            status,
-            json!({"name": f.name}),
-            errors,
-            Value::Null,
-            None,
-        )
-        .await;
-    }
-    let key = new_secret();
-    let id = state
-        .store
-        .create_open311_client(&ui.caller.ctx(&state), name, &secret_hash(&key))
-        .await?;
-    let issued = json!({"id": id, "name": name, "api_key": key});
+    let k = match open311_clients::issue(&state, &ui.caller, &f.name).await {
+        Ok(k) => k,
+        // Only a bad name is the form's to explain; the rest is the error page.
+        Err(e) if e.code == ErrorCode::InvalidInput => {
+            let (status, errors) = form_errors(&ui, e, "name")?;
+            let form = json!({"name": f.name});
+            return open311_page(&state, &ui, status, form, errors, Value::Null, None).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let issued = json!({"id": k.id, "name": k.name, "api_key": k.api_key});
     open311_page(
         &state,
         &ui,
@@ -945,15 +717,10 @@ async fn revoke_key(
 ) -> UiResult {
     ui.check(&f.csrf)?;
     admin(&state, &ui)?;
-    let id = parse_id(&id)?;
-    match state
-        .store
-        .revoke_open311_client(&ui.caller.ctx(&state), id)
-        .await
-    {
-        Ok(()) => ui.redirect(&format!("/admin/open311?revoked={id}")),
+    match open311_clients::revoke(&state, &ui.caller, &id).await {
+        Ok(id) => ui.redirect(&format!("/admin/open311?revoked={id}")),
         Err(e) => {
-            let (status, errors) = form_errors(&ui, e.into(), "form")?;
+            let (status, errors) = form_errors(&ui, e, "form")?;
             open311_page(&state, &ui, status, json!({}), errors, Value::Null, None).await
         }
     }

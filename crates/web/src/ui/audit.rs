@@ -1,7 +1,7 @@
 //! The auditor's page: the audit trail, newest first, filtered and paged,
-//! with the hash chain's verification on top. It asks exactly what the JSON
-//! endpoints (`/api/v1/audit/events`, `/api/v1/audit/verify`) ask, and its
-//! read is itself on the record, as theirs is.
+//! with the hash chain's verification on top. It goes through the same
+//! operations (`ops::audit`) as the JSON endpoints (`/api/v1/audit/events`,
+//! `/api/v1/audit/verify`), so its read is on the record as theirs is.
 
 use axum::Router;
 use axum::extract::{Query, State};
@@ -10,7 +10,7 @@ use axum::routing::get;
 use grassroots_core::appeals::calendar::{end_of_day, start_of_day};
 use grassroots_core::audit::ChainedEvent;
 use grassroots_core::authz::Action;
-use grassroots_store::{AuditFilter, VerifyOutcome};
+use grassroots_store::AuditFilter;
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -19,6 +19,7 @@ use super::csrf::encode_component;
 use super::page::{Ui, UiResult};
 use crate::api::require_city_wide;
 use crate::i18n::catalogue;
+use crate::ops::audit;
 use crate::state::AppState;
 
 /// This module's templates (name, source), registered with the others.
@@ -162,14 +163,7 @@ async fn trail(State(state): State<AppState>, ui: Ui, Query(q): Query<TrailQuery
     // Verification first: the same walk as `GET /api/v1/audit/verify`, for
     // the roles it allows (every role that may read the trail).
     let verify = if require_city_wide(&state, &ui.caller, Action::VerifyAudit).is_ok() {
-        match state.store.verify_audit(|_| {}).await? {
-            VerifyOutcome::Intact { events } => json!({"intact": true, "events": events}),
-            VerifyOutcome::Broken(b) => json!({
-                "intact": false,
-                "first_bad_seq": b.first_bad_seq(),
-                "problem": b.to_string(),
-            }),
-        }
+        audit::verify(&state, &ui.caller).await?
     } else {
         Value::Null
     };
@@ -190,25 +184,11 @@ async fn trail(State(state): State<AppState>, ui: Ui, Query(q): Query<TrailQuery
         );
     }
 
-    let events = state.store.audit_events(&filter).await?;
-    // Reading who-did-what is itself on the record.
-    let mut tx = state.store.write().await?;
-    tx.audit(
-        &ui.caller.ctx(&state),
-        "audit.read",
-        "audit_trail",
-        "events",
-        &[],
-    )
-    .await?;
-    tx.commit().await?;
-
-    let older = events
-        .last()
-        .map(|e| e.seq)
-        .filter(|_| events.len() as i64 == filter.limit)
+    let page = audit::events(&state, &ui.caller, &filter).await?;
+    let older = page
+        .next_before
         .map(|seq| format!("/audit?{}", query_string(&filters, Some(seq))));
-    let rows: Vec<Value> = events.iter().map(|e| row(&ui, e)).collect();
+    let rows: Vec<Value> = page.events.iter().map(|e| row(&ui, e)).collect();
     ui.render(
         "audit.html",
         json!({

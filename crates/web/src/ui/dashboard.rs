@@ -21,6 +21,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::cache::Lookup;
 use super::format::percent;
 use super::page::{Ui, UiResult};
 use crate::error::ApiError;
@@ -30,7 +31,8 @@ use crate::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/dashboard", get(dashboard))
-        .route("/dashboard/export.csv", get(export))
+        .route("/dashboard/export.csv", get(export_csv))
+        .route("/dashboard/export.xlsx", get(export_xlsx))
 }
 
 const DAY: i64 = 86_400_000_000;
@@ -216,11 +218,11 @@ async fn lists(state: &AppState, u: &Unit, now: i64) -> Result<Lists, ApiError> 
     };
     let overdue = state
         .store
-        .appeals(&open)
-        .await?
-        .into_iter()
-        .filter(|a| a.clocks.act_by.is_some_and(|d| d < now))
-        .collect();
+        .appeals(&AppealFilter {
+            overdue_at: Some(now),
+            ..open.clone()
+        })
+        .await?;
     let supervised = state
         .store
         .appeals(&AppealFilter {
@@ -275,6 +277,95 @@ async fn dashboard(State(state): State<AppState>, ui: Ui, Query(q): Query<DashQu
     let u = subject(t, actor, q.unit.as_deref())?;
     let lang = ui.lang();
     let now = state.now_micros();
+    let metric = if q.metric.as_deref() == Some("overdue") {
+        "overdue"
+    } else {
+        "per_1000"
+    };
+    // The figures move slowly and cost a scan of the year: see `ui::cache`.
+    let key = format!("dashboard:{}:{metric}:{}", u.code, lang.tag());
+    let figures = match state.figures.lookup(&key, now) {
+        Lookup::Fresh(f) => f,
+        Lookup::Stale { value, refresh } => {
+            if refresh {
+                tokio::spawn(refresh_figures(
+                    state.clone(),
+                    u.code.clone(),
+                    lang,
+                    metric,
+                    key,
+                ));
+            }
+            value
+        }
+        Lookup::Missing => {
+            let f = figures(&state, t, u, lang, metric, now).await?;
+            state.figures.put(key, now, f.clone());
+            f
+        }
+    };
+    let l = lists(&state, u, now).await?;
+    let breadcrumb: Vec<Value> = t
+        .ancestors(&u.code)
+        .into_iter()
+        .rev()
+        .filter(|a| {
+            actor
+                .scope
+                .unit()
+                .is_some_and(|own| t.is_within(&a.code, own))
+        })
+        .map(|a| json!({"code": a.code, "name": name(a, lang)}))
+        .collect();
+    ui.render(
+        "dashboard.html",
+        json!({
+            "unit": {"code": u.code, "name": name(u, lang), "level": u.level.as_str()},
+            "breadcrumb": breadcrumb,
+            "figures": figures,
+            "metric": metric,
+            "overdue": list_rows(&state, lang, &l.overdue, now).await?,
+            "supervised": list_rows(&state, lang, &l.supervised, now).await?,
+            "recent_closed": list_rows(&state, lang, &l.recent_closed, now).await?,
+            "min_sample": MIN_SAMPLE,
+            "period_days": PERIOD_DAYS,
+            "ranking_days": RANKING_DAYS,
+        }),
+    )
+}
+
+/// Recompute a unit's figures in the background while the old ones are shown.
+async fn refresh_figures(
+    state: AppState,
+    code: String,
+    lang: Lang,
+    metric: &'static str,
+    key: String,
+) {
+    let atlas = state.atlas();
+    let now = state.now_micros();
+    let result = match atlas.territory().get(&code) {
+        Some(u) => figures(&state, atlas.territory(), u, lang, metric, now).await,
+        None => Err(ApiError::new(ErrorCode::NotFound)),
+    };
+    match result {
+        Ok(f) => state.figures.put(key, now, f),
+        Err(e) => {
+            tracing::warn!(error = ?e.code, %code, "dashboard figures refresh failed");
+            state.figures.release(&key);
+        }
+    }
+}
+
+/// Tiles, trend, map and rankings of `u`, as of `now`.
+async fn figures(
+    state: &AppState,
+    t: &Territory,
+    u: &Unit,
+    lang: Lang,
+    metric: &str,
+    now: i64,
+) -> Result<Value, ApiError> {
     let scope = scope_of(u);
     let period = |from: i64, to: i64| MeasureFilter {
         scope: scope.clone(),
@@ -303,13 +394,8 @@ async fn dashboard(State(state): State<AppState>, ui: Ui, Query(q): Query<DashQu
         )
         .await?;
     // The map: children shaded by appeals per 1,000 households (30 days) or open overdue.
-    let metric = if q.metric.as_deref() == Some("overdue") {
-        "overdue"
-    } else {
-        "per_1000"
-    };
     let (child_level, recent) =
-        children_measures(&state, t, u, now - PERIOD_DAYS * DAY, now).await?;
+        children_measures(state, t, u, now - PERIOD_DAYS * DAY, now).await?;
     let overdue_by = match child_level {
         Some(level) => state.store.overdue_grouped(&scope, level, now).await?,
         None => Vec::new(),
@@ -358,7 +444,7 @@ async fn dashboard(State(state): State<AppState>, ui: Ui, Query(q): Query<DashQu
         }
     }
     // Rankings over a quarter: the units below and the departments.
-    let (_, quarter) = children_measures(&state, t, u, now - RANKING_DAYS * DAY, now).await?;
+    let (_, quarter) = children_measures(state, t, u, now - RANKING_DAYS * DAY, now).await?;
     let units_ranked = rank_by(quarter, MIN_SAMPLE, |(_, m)| &m.satisfaction_rate)
         .into_iter()
         .map(|r| {
@@ -400,39 +486,15 @@ async fn dashboard(State(state): State<AppState>, ui: Ui, Query(q): Query<DashQu
             ranking_row(r.rank, &label, m)
         })
         .collect::<Vec<_>>();
-    let l = lists(&state, u, now).await?;
-    let breadcrumb: Vec<Value> = t
-        .ancestors(&u.code)
-        .into_iter()
-        .rev()
-        .filter(|a| {
-            actor
-                .scope
-                .unit()
-                .is_some_and(|own| t.is_within(&a.code, own))
-        })
-        .map(|a| json!({"code": a.code, "name": name(a, lang)}))
-        .collect();
-    ui.render(
-        "dashboard.html",
-        json!({
-            "unit": {"code": u.code, "name": name(u, lang), "level": u.level.as_str()},
-            "breadcrumb": breadcrumb,
-            "tiles": tiles(&current, &previous),
-            "trend": trend(&months, &by_month),
-            "metric": metric,
-            "map": map,
-            "overdue": list_rows(&state, lang, &l.overdue, now).await?,
-            "supervised": list_rows(&state, lang, &l.supervised, now).await?,
-            "recent_closed": list_rows(&state, lang, &l.recent_closed, now).await?,
-            "units_ranked": units_ranked,
-            "depts_ranked": depts_ranked,
-            "depts_hidden": hidden.1,
-            "min_sample": MIN_SAMPLE,
-            "period_days": PERIOD_DAYS,
-            "ranking_days": RANKING_DAYS,
-        }),
-    )
+    Ok(json!({
+        "computed_at": now,
+        "tiles": tiles(&current, &previous),
+        "trend": trend(&months, &by_month),
+        "map": map,
+        "units_ranked": units_ranked,
+        "depts_ranked": depts_ranked,
+        "depts_hidden": hidden.1,
+    }))
 }
 
 /// A city has a hundred departments: the page shows every ranked one and
@@ -488,10 +550,50 @@ fn csv(header: &[String], rows: &[Vec<String>]) -> String {
 
 /// Any list of the dashboard as CSV (UTF-8 with a BOM, so spreadsheet
 /// programs read the Chinese correctly).
-async fn export(
+async fn export_csv(
     State(state): State<AppState>,
     ui: Ui,
     Query(q): Query<DashQuery>,
+) -> Result<Response, super::UiError> {
+    export(state, ui, q, Sheet::Csv).await
+}
+
+async fn export_xlsx(
+    State(state): State<AppState>,
+    ui: Ui,
+    Query(q): Query<DashQuery>,
+) -> Result<Response, super::UiError> {
+    export(state, ui, q, Sheet::Xlsx).await
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sheet {
+    Csv,
+    Xlsx,
+}
+
+/// An Excel workbook of one sheet: the header row, then the rows as text
+/// (codes and percentages stay exactly as shown).
+fn xlsx(header: &[String], rows: &[Vec<String>]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, h, &bold)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            sheet.write_string(r as u32 + 1, c as u16, v)?;
+        }
+    }
+    workbook.save_to_buffer()
+}
+
+async fn export(
+    state: AppState,
+    ui: Ui,
+    q: DashQuery,
+    sheet: Sheet,
 ) -> Result<Response, super::UiError> {
     let actor = ui.require()?;
     let atlas = state.atlas();
@@ -599,16 +701,37 @@ async fn export(
         }
     };
     let header: Vec<String> = header.iter().map(|k| ui.t(k)).collect();
-    let body = csv(&header, &rows);
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{list}-{}.csv\"", u.code))
+    let (mut response, ext) = match sheet {
+        Sheet::Csv => {
+            let mut r = csv(&header, &rows).into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            );
+            (r, "csv")
+        }
+        Sheet::Xlsx => {
+            // Zipping a workbook is CPU work: off the async runtime.
+            let bytes = tokio::task::spawn_blocking(move || xlsx(&header, &rows))
+                .await
+                .map_err(ApiError::internal)?
+                .map_err(ApiError::internal)?;
+            let mut r = bytes.into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                ),
+            );
+            (r, "xlsx")
+        }
+    };
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("attachment; filename=\"{list}-{}.{ext}\"", u.code))
     {
-        headers.insert(header::CONTENT_DISPOSITION, v);
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(response)
 }

@@ -175,10 +175,11 @@ fn numbers(pairs: &[(String, String)], key: &str) -> Vec<i64> {
         .collect()
 }
 
-/// A date typed as YYYY-MM-DD: the end of that day, China time (µs).
+/// A date typed as YYYY-MM-DD: the last instant of that day, China time
+/// (µs); `end_of_day` is the exclusive end, which would print as the next day.
 fn date_end(s: &str) -> Option<i64> {
     let d = s.parse::<jiff::civil::Date>().ok()?;
-    Some(grassroots_core::appeals::calendar::end_of_day(d).as_microsecond())
+    Some(grassroots_core::appeals::calendar::end_of_day(d).as_microsecond() - 1)
 }
 
 /// The API's step body from a form: the same `action` names and fields.

@@ -7,6 +7,7 @@
 mod admin;
 mod assets;
 mod audit;
+pub(crate) mod cache;
 mod csrf;
 mod dashboard;
 mod format;

@@ -118,11 +118,7 @@ impl FromRequestParts<AppState> for Ui {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Ui, UiError> {
         let caller = Caller::from_request_parts(parts, state).await?;
         let (csrf, new_cookie) = csrf::token(parts, &caller);
-        let path = parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_else(|| "/".into());
+        let path = page_path(parts);
         Ok(Ui {
             caller,
             csrf,
@@ -131,6 +127,28 @@ impl FromRequestParts<AppState> for Ui {
             new_cookie,
         })
     }
+}
+
+/// The page a request shows, to come back to (after a language switch, a
+/// login). A POST's answer is shown at the action's address, which a GET
+/// cannot repeat: its page is the address without the action.
+fn page_path(parts: &Parts) -> String {
+    const ACTIONS: [&str; 9] = [
+        "reveal", "step", "rate", "withdraw", "sign", "revoke", "role", "disable", "enable",
+    ];
+    let path = parts.uri.path();
+    if parts.method != axum::http::Method::GET
+        && let Some((page, last)) = path.rsplit_once('/')
+        && ACTIONS.contains(&last)
+        && !page.is_empty()
+    {
+        return page.to_owned();
+    }
+    parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/".into())
 }
 
 impl Ui {
@@ -254,13 +272,24 @@ fn nav(actor: Option<&Actor>, path: &str) -> Value {
         ],
         Some(_) => &[("/track", "nav-track")],
     };
+    // The page's own item: the longest href the path falls under.
+    let under = |href: &str| {
+        path == href
+            || path.starts_with(&format!("{href}?"))
+            || path.starts_with(&format!("{href}/"))
+    };
+    let current = items
+        .iter()
+        .filter(|(href, _)| under(href))
+        .map(|(href, _)| href.len())
+        .max();
     json!(
         items
             .iter()
             .map(|(href, key)| json!({
                 "href": href,
                 "key": key,
-                "current": path == *href || path.starts_with(&format!("{href}?")) || path.starts_with(&format!("{href}/")),
+                "current": under(href) && Some(href.len()) == current,
             }))
             .collect::<Vec<_>>()
     )
@@ -427,6 +456,11 @@ mod tests {
                 .iter()
                 .map(|s| format!("dstatus-{}", s.as_str())),
         );
+        keys.extend(
+            ["intake", "on_site", "reply"]
+                .iter()
+                .map(|p| format!("photo-{p}")),
+        );
         let i18n = catalogue();
         for key in keys {
             for lang in [Lang::ZhCn, Lang::En] {
@@ -454,6 +488,64 @@ mod tests {
         for (name, _) in all_templates() {
             assert!(ENV.get_template(name).is_ok(), "{name}");
         }
+    }
+
+    fn parts(method: &str, uri: &str) -> Parts {
+        axum::http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(())
+            .unwrap()
+            .into_parts()
+            .0
+    }
+
+    #[test]
+    fn a_posts_answer_comes_back_to_its_page() {
+        assert_eq!(
+            page_path(&parts("POST", "/disputes/5/reveal")),
+            "/disputes/5"
+        );
+        assert_eq!(page_path(&parts("POST", "/appeals/7/step")), "/appeals/7");
+        assert_eq!(
+            page_path(&parts("POST", "/track/AB-12/rate")),
+            "/track/AB-12"
+        );
+        // A form posted to its own page, and every GET, keep their address.
+        assert_eq!(page_path(&parts("POST", "/submit")), "/submit");
+        assert_eq!(
+            page_path(&parts("GET", "/inbox?view=area")),
+            "/inbox?view=area"
+        );
+        assert_eq!(page_path(&parts("GET", "/x/reveal")), "/x/reveal");
+    }
+
+    #[test]
+    fn one_menu_item_is_current() {
+        let actor = Actor {
+            user_id: 1,
+            username: "m".into(),
+            role: Role::Mediator,
+            scope: grassroots_core::accounts::Scope::Unit("S1".into()),
+        };
+        let items = nav(Some(&actor), "/disputes/new");
+        let current: Vec<&str> = items
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["current"] == true)
+            .map(|i| i["href"].as_str().unwrap())
+            .collect();
+        assert_eq!(current, ["/disputes/new"]);
+        let items = nav(Some(&actor), "/disputes/12");
+        let current: Vec<_> = items
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["current"] == true)
+            .collect();
+        assert_eq!(current.len(), 1);
+        assert_eq!(current[0]["href"], "/disputes");
     }
 
     #[test]

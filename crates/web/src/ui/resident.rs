@@ -397,7 +397,13 @@ async fn track_page(
     };
     let timeline = state.store.timeline(a.id).await?;
     let departments = state.departments().await?;
-    let view = views::public(state, &a, &departments, &timeline);
+    let mut view = views::public(state, &a, &departments, &timeline);
+    let photos = state.store.appeal_photos(a.id).await?;
+    view["photos"] = crate::api::appeals::photos::photo_list(
+        &a,
+        &photos,
+        &format!("/api/v1/track/{}", a.tracking_code),
+    );
     ui.render_status(
         status,
         "track.html",

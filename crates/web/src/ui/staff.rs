@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/appeals/{id}", get(appeal))
         .route("/appeals/{id}/step", post(step))
         .route("/appeals/{id}/reveal", post(reveal))
+        .route("/appeals/{id}/note", post(note))
 }
 
 /// Name → first value of a form whose checkboxes repeat a name.
@@ -241,6 +242,7 @@ async fn appeal_page(
     let now = state.now_micros();
     let mut view = row(state, ui.lang(), &a, &departments, now);
     view["timeline"] = views::staff(state, &a, &departments, Some(&timeline))["timeline"].take();
+    view["photos"] = crate::api::appeals::photos::list_for(state, &ui.caller, &a).await?;
     let steps = steps_for(t, &departments, actor, &a);
     let place = Placement::of(&a, t, &departments);
     let may_reveal = a.contact_phone.is_some()
@@ -462,4 +464,43 @@ async fn reveal(
         phone,
     )
     .await
+}
+
+#[derive(Debug, Deserialize)]
+struct NoteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// An internal note, shown to staff in the timeline and never to the resident.
+async fn note(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    Form(f): Form<NoteForm>,
+) -> UiResult {
+    ui.check(&f.csrf)?;
+    works_appeals(&ui)?;
+    let appeal_id = parse_id(&id)?;
+    match crate::api::appeals::add_note(&state, &ui.caller, appeal_id, &f.note).await {
+        Ok(()) => ui.redirect(&format!("/appeals/{appeal_id}")),
+        Err(e) if e.code == ErrorCode::InvalidInput => {
+            let body = e.body(crate::i18n::catalogue(), ui.lang(), None);
+            let errors = json!({ "note": body["error"]["message"] });
+            let form = json!({"action": "note", "fields": {"note": f.note}});
+            appeal_page(
+                &state,
+                &ui,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                errors,
+                form,
+                None,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

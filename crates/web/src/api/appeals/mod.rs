@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/appeals/{id}", get(detail))
         .route("/api/v1/appeals/{id}/actions", post(step))
         .route("/api/v1/appeals/{id}/reveal-contact", post(reveal_contact))
+        .route("/api/v1/appeals/{id}/notes", post(note))
         .route(
             "/api/v1/appeals/{id}/photos",
             post(photos::add_by_staff).layer(DefaultBodyLimit::max(PHOTO_BODY_LIMIT)),
@@ -119,6 +120,54 @@ async fn detail(
     };
     view["photos"] = photos::list_for(&state, &caller, &a).await?;
     Ok(Json(view))
+}
+
+/// Longest internal note.
+const MAX_NOTE_CHARS: usize = 1000;
+
+#[derive(Debug, Deserialize)]
+struct NoteBody {
+    text: String,
+}
+
+/// `POST /api/v1/appeals/{id}/notes`: an internal note for staff.
+async fn note(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(body): Body<NoteBody>,
+) -> ApiResult<axum::http::StatusCode> {
+    add_note(&state, &caller, parse_id(&id)?, &body.text).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// An internal note (never shown to the resident) by staff who may read
+/// the appeal; audited.
+pub(crate) async fn add_note(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    text: &str,
+) -> ApiResult<()> {
+    let actor = caller.require()?;
+    if !authz::works_appeals(actor.role) {
+        return Err(ApiError::new(ErrorCode::Forbidden));
+    }
+    readable(state, caller, id).await?;
+    let text = grassroots_core::appeals::intake::plain_text(text);
+    if text.is_empty() {
+        return Err(ApiError::invalid("note", "required"));
+    }
+    if text.chars().count() > MAX_NOTE_CHARS {
+        return Err(ApiError::invalid(
+            "note",
+            format!("at most {MAX_NOTE_CHARS} characters"),
+        ));
+    }
+    Ok(state
+        .store
+        .add_appeal_note(&caller.ctx(state), id, &text)
+        .await?)
 }
 
 async fn reveal_contact(
