@@ -30,6 +30,24 @@ describe('public pages on a phone', () => {
     assert.ok(await nav.getByRole('link', { name: '查询进度' }).isVisible());
   });
 
+  it('the public portal lists published appeals on a map, and the statistics', async () => {
+    let resp = await page.goto('/portal');
+    assert.equal(resp.status(), 200);
+    await h.checkPage(page, 'portal');
+    await assertNoSideScroll(page, 'portal (phone)');
+    const listed = await page.locator('[data-testid=portal-list] > li').count();
+    assert.ok(listed > 0, 'the demo has published appeals');
+    assert.ok((await page.locator('#portal-map circle.dot').count()) > 0, 'dots on the map');
+    // No phone number or 18-digit ID survives in what the public sees.
+    const text = await page.locator('main').innerText();
+    assert.doesNotMatch(text, /1[3-9]\d{9}/);
+    assert.doesNotMatch(text, /\d{17}[\dXx]/);
+    resp = await page.goto('/portal/stats');
+    assert.equal(resp.status(), 200);
+    await h.checkPage(page, 'portal-stats');
+    assert.ok((await page.locator('[data-testid=stats-district] tbody tr').count()) > 0);
+  });
+
   it('tracking an unknown code says so (404) and keeps the code in the form', async () => {
     const resp = await page.goto('/track');
     assert.equal(resp.status(), 200);

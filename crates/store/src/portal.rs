@@ -13,6 +13,8 @@ pub struct PublicFilter {
     /// These appeals only (overrides the other filters but publication).
     pub ids: Option<Vec<i64>>,
     pub category: Option<String>,
+    /// Located in this district.
+    pub district: Option<String>,
     /// Received in `[since, until)`.
     pub since: Option<i64>,
     pub until: Option<i64>,
@@ -44,6 +46,11 @@ impl Store {
                 if let Some(c) = &f.category {
                     texts.push(c.clone());
                     sql.push_str(&format!(" AND category = ${}", texts.len()));
+                }
+                // Texts are numbered before the integers below: keep it so.
+                if let Some(d) = &f.district {
+                    texts.push(d.clone());
+                    sql.push_str(&format!(" AND district_code = ${}", texts.len()));
                 }
                 match f.open {
                     Some(true) => sql.push_str(" AND status <> 'closed'"),
@@ -81,6 +88,29 @@ impl Store {
 
     /// Published appeals per grid received since `since`: where a grid has
     /// few, a public location is coarsened further.
+    /// The resident withdraws their appeal from the public portal (any
+    /// time, by tracking code or account); audited.
+    pub async fn unpublish_appeal(&self, ctx: &Ctx, id: i64) -> Result<()> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("UPDATE appeals SET publish = 0 WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx.inner)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(crate::StoreError::NotFound);
+        }
+        tx.audit(
+            ctx,
+            "appeal.unpublish",
+            "appeal",
+            &id.to_string(),
+            &["publish"],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn published_per_grid(&self, since: i64) -> Result<HashMap<String, i64>> {
         let rows: Vec<(String, i64)> = sqlx::query_as(
             "SELECT grid_code, COUNT(*) FROM appeals WHERE publish = 1 AND grid_code IS NOT NULL \

@@ -30,6 +30,7 @@ grassroots_store::on_both_backends!(
     a_dispute_is_mediated_through_the_screens,
     pages_are_self_contained_and_switch_language,
     a_grid_worker_reports_and_resolves_on_site_from_the_phone_page,
+    no_public_page_or_file_shows_personal_data,
 );
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR";
@@ -1083,4 +1084,146 @@ async fn a_grid_worker_reports_and_resolves_on_site_from_the_phone_page(url: Str
         env.get(&mut resident, "/grid").await.status,
         StatusCode::FORBIDDEN
     );
+}
+
+/// The done-criterion: appeals whose text carries phone numbers,
+/// 18-digit ID numbers and the resident's name are published, replied to
+/// and rated; every public page, Open311 answer, CSV and GeoJSON is then
+/// scanned for any of those values unmasked.
+async fn no_public_page_or_file_shows_personal_data(url: String) {
+    let env = setup(url).await;
+    let mut grid = env.login("grid1").await;
+    // The exact address is the one the last resident typed (see below).
+    let secrets = ["13812345678", "110101199003071234", "李建国", "幸福路88号"];
+    let mut codes = Vec::new();
+    for i in 0..3 {
+        let mut anyone = Browser::default();
+        let token = env.get(&mut anyone, "/submit").await.csrf();
+        let (lon, lat) = (IN_G1.0.to_string(), IN_G1.1.to_string());
+        // Free text can only be masked for what it is known to contain: the
+        // resident's name and the address they typed (the last one types it).
+        let home = if i == 2 { "住幸福路88号，" } else { "" };
+        let description =
+            format!("我是李建国，{home}电话13812345678，身份证110101199003071234，第{i}次反映");
+        // The last one gives its exact address instead of a point.
+        let place = if i == 2 {
+            [("address", "幸福路88号"), ("unit", "K1")]
+        } else {
+            [("lon", lon.as_str()), ("lat", lat.as_str())]
+        };
+        let fields = [
+            ("csrf", token.as_str()),
+            ("category", "urban.sanitation"),
+            ("description", description.as_str()),
+            place[0],
+            place[1],
+            ("name", "李建国"),
+            ("phone", "13812345678"),
+            ("publish", "1"),
+            ("confirmed", "1"),
+        ];
+        let r = env.post_multipart(&mut anyone, "/submit", &fields).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let marker = "data-testid=\"tracking-code\">";
+        let at = r.text.find(marker).unwrap() + marker.len();
+        let code = r.text[at..at + r.text[at..].find('<').unwrap()].to_owned();
+        let id = env.appeal_id(&code).await;
+        // The one by address goes to the community: it stays open, unanswered.
+        if i == 2 {
+            codes.push((code, id));
+            continue;
+        }
+        appeal_step(&env, &mut grid, id, "sign", &[]).await;
+        let r = appeal_step(
+            &env,
+            &mut grid,
+            id,
+            "reply",
+            &[("text", "已联系李建国（13812345678），问题已处理")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let track = env.get(&mut anyone, &format!("/track/{code}")).await;
+        let r = env
+            .post(
+                &mut anyone,
+                &format!("/track/{code}/rate"),
+                &[
+                    ("csrf", &track.csrf()),
+                    ("resolved", "yes"),
+                    ("satisfaction", "satisfied"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        codes.push((code, id));
+    }
+    let mut public = Browser::default();
+    let mut scanned = Vec::new();
+    for uri in [
+        "/portal",
+        "/portal?district=D1",
+        "/portal?status=closed",
+        "/portal/stats?month=2026-11",
+        "/portal/stats.csv?month=2026-11",
+        "/portal/stats.geojson?month=2026-11",
+        "/open311/v2/requests.json",
+        "/open311/v2/requests.xml",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .chain(
+        codes
+            .iter()
+            .map(|(_, id)| format!("/open311/v2/requests/{id}.json")),
+    ) {
+        let page = env.get(&mut public, &uri).await;
+        assert_eq!(page.status, StatusCode::OK, "{uri}: {}", page.text);
+        for s in secrets {
+            assert!(!page.text.contains(s), "{uri} shows {s}: {}", page.text);
+        }
+        scanned.push((uri, page));
+    }
+    // The published appeals are really there, masked: the scan saw them.
+    let portal = &scanned[0].1.text;
+    assert_eq!(portal.matches("次反映").count(), 3, "{portal}");
+    assert!(
+        portal.contains("电话***，身份证***"),
+        "the numbers are there, masked: {portal}"
+    );
+    assert!(
+        scanned[4].1.text.contains("D1"),
+        "the CSV lists the district"
+    );
+    assert!(scanned[5].1.text.contains("\"FeatureCollection\""));
+
+    // Withdrawn from publication: gone from the portal and Open311.
+    let (code, id) = &codes[0];
+    let mut owner = Browser::default();
+    let track = env.get(&mut owner, &format!("/track/{code}")).await;
+    assert!(track.text.contains(&format!("/track/{code}/unpublish")));
+    let r = env
+        .post(
+            &mut owner,
+            &format!("/track/{code}/unpublish"),
+            &[("csrf", &track.csrf())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let portal = env.get(&mut public, "/portal").await;
+    assert_eq!(portal.text.matches("次反映").count(), 2, "{}", portal.text);
+    let one = env
+        .get(&mut public, &format!("/open311/v2/requests/{id}.json"))
+        .await;
+    assert_eq!(one.status, StatusCode::NOT_FOUND);
+    let audit = env
+        .store
+        .audit_events(&AuditFilter {
+            action: Some("appeal.unpublish".into()),
+            limit: 10,
+            ..AuditFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 1);
 }

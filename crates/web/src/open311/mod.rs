@@ -8,7 +8,7 @@
 mod clients;
 mod format;
 mod post;
-mod requests;
+pub(crate) mod requests;
 
 use axum::Router;
 use axum::extract::{Path, State};

@@ -112,7 +112,14 @@ pub fn view(
             }
         })
         .unwrap_or_else(|| a.category.clone());
-    let known: Vec<&str> = a.contact_name.as_deref().into_iter().collect();
+    // The resident's name and the exact address they gave are masked
+    // wherever the free text repeats them.
+    let known: Vec<&str> = a
+        .contact_name
+        .as_deref()
+        .into_iter()
+        .chain(a.address.as_deref())
+        .collect();
     let point = public_point(a, t, per_grid);
     let agency = a
         .state
@@ -145,7 +152,7 @@ pub fn view(
 }
 
 /// Published appeals per grid in the default window; `None` when the store failed (logged).
-async fn published_per_grid(state: &AppState) -> Option<HashMap<String, i64>> {
+pub(crate) async fn published_per_grid(state: &AppState) -> Option<HashMap<String, i64>> {
     state
         .store
         .published_per_grid(state.now_micros() - DEFAULT_DAYS * DAY)

@@ -533,7 +533,7 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn csv(header: &[String], rows: &[Vec<String>]) -> String {
+pub(super) fn csv(header: &[String], rows: &[Vec<String>]) -> String {
     let mut out = String::from("\u{feff}");
     for line in std::iter::once(header.to_vec()).chain(rows.iter().cloned()) {
         out.push_str(

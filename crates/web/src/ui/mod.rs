@@ -14,6 +14,7 @@ mod format;
 mod grid;
 mod mediation;
 mod page;
+mod portal;
 mod resident;
 mod session;
 mod staff;
@@ -41,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .merge(staff::routes())
         .merge(dashboard::routes())
         .merge(grid::routes())
+        .merge(portal::routes())
         .merge(mediation::routes())
         .merge(admin::routes())
         .merge(audit::routes())

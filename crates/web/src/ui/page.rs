@@ -48,6 +48,11 @@ pub(super) const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("dispute.html", include_str!("../../templates/dispute.html")),
     ("grid.html", include_str!("../../templates/grid.html")),
+    ("portal.html", include_str!("../../templates/portal.html")),
+    (
+        "portal_stats.html",
+        include_str!("../../templates/portal_stats.html"),
+    ),
     (
         "dispute_new.html",
         include_str!("../../templates/dispute_new.html"),
@@ -133,8 +138,18 @@ impl FromRequestParts<AppState> for Ui {
 /// login). A POST's answer is shown at the action's address, which a GET
 /// cannot repeat: its page is the address without the action.
 fn page_path(parts: &Parts) -> String {
-    const ACTIONS: [&str; 9] = [
-        "reveal", "step", "rate", "withdraw", "sign", "revoke", "role", "disable", "enable",
+    const ACTIONS: [&str; 11] = [
+        "reveal",
+        "step",
+        "rate",
+        "withdraw",
+        "sign",
+        "revoke",
+        "role",
+        "disable",
+        "enable",
+        "unpublish",
+        "note",
     ];
     let path = parts.uri.path();
     if parts.method != axum::http::Method::GET
@@ -239,12 +254,17 @@ impl Ui {
 /// The menu: what this role does every day.
 fn nav(actor: Option<&Actor>, path: &str) -> Value {
     let items: &[(&str, &str)] = match actor.map(|a| a.role) {
-        None => &[("/submit", "nav-submit"), ("/track", "nav-track")],
+        None => &[
+            ("/submit", "nav-submit"),
+            ("/track", "nav-track"),
+            ("/portal", "nav-portal"),
+        ],
         Some(Role::Resident) => &[
             ("/submit", "nav-submit"),
             ("/track", "nav-track"),
             ("/my", "nav-my"),
             ("/disputes", "nav-disputes"),
+            ("/portal", "nav-portal"),
         ],
         Some(Role::Mediator) => &[
             ("/disputes", "nav-disputes"),

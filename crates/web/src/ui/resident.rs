@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/track/{code}", get(track))
         .route("/track/{code}/rate", post(rate))
         .route("/track/{code}/withdraw", post(withdraw))
+        .route("/track/{code}/unpublish", post(unpublish))
         .route("/my", get(my))
 }
 
@@ -415,6 +416,7 @@ async fn track_page(
                 | grassroots_core::appeals::Status::Dispatched
                 | grassroots_core::appeals::Status::InProgress),
             "errors": errors,
+            "published": a.publish,
         }),
     )
 }
@@ -524,6 +526,31 @@ async fn step_by_code(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Debug, Deserialize)]
+struct CodeForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// The resident takes their appeal off the public portal (the tracking code
+/// is the credential, as for rating); audited.
+async fn unpublish(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(code): Path<String>,
+    Form(form): Form<CodeForm>,
+) -> UiResult {
+    ui.check(&form.csrf)?;
+    let a = by_code(&state, &code).await?;
+    let mut ctx = ui.caller.ctx(&state);
+    if ui.actor().is_none() {
+        ctx.actor = "requester".into();
+        ctx.role = "resident".into();
+    }
+    state.store.unpublish_appeal(&ctx, a.id).await?;
+    ui.redirect(&format!("/track/{}", a.tracking_code))
 }
 
 async fn my(State(state): State<AppState>, ui: Ui) -> UiResult {
