@@ -31,6 +31,7 @@ grassroots_store::on_both_backends!(
     pages_are_self_contained_and_switch_language,
     a_grid_worker_reports_and_resolves_on_site_from_the_phone_page,
     no_public_page_or_file_shows_personal_data,
+    a_hotline_call_shows_the_places_history_first,
 );
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR";
@@ -122,6 +123,7 @@ async fn setup(url: String) -> Env {
         ("admin", Role::Admin, Scope::Unit("C".into())),
         ("supervisor", Role::CitySupervisor, Scope::Unit("C".into())),
         ("grid1", Role::GridWorker, Scope::Unit("G1".into())),
+        ("hotline", Role::HotlineOperator, Scope::Unit("C".into())),
         ("street1", Role::StreetStaff, Scope::Unit("S1".into())),
         ("street3", Role::StreetStaff, Scope::Unit("S3".into())),
         ("district2", Role::DistrictStaff, Scope::Unit("D2".into())),
@@ -1226,4 +1228,64 @@ async fn no_public_page_or_file_shows_personal_data(url: String) {
         .await
         .unwrap();
     assert_eq!(audit.len(), 1);
+}
+
+async fn a_hotline_call_shows_the_places_history_first(url: String) {
+    let env = setup(url).await;
+    let mut resident = env.login("resident").await;
+    let earlier = env
+        .file(&mut resident, "urban.sanitation", "垃圾没人收")
+        .await;
+    let mut hotline = env.login("hotline").await;
+    let form = env.get(&mut hotline, "/submit").await;
+    assert!(form.text.contains("name=\"channel\" value=\"hotline\""));
+    assert!(
+        form.text.contains("autofocus"),
+        "the call starts at the category search"
+    );
+    let (lon, lat) = (IN_G1.0.to_string(), IN_G1.1.to_string());
+    let mut fields = vec![
+        ("csrf", form.csrf()),
+        ("channel", "hotline".to_owned()),
+        ("category", "urban.manhole_covers".to_owned()),
+        ("description", "井盖松动".to_owned()),
+        ("lon", lon),
+        ("lat", lat),
+        ("phone", "13700001111".to_owned()),
+    ];
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = env.post_multipart(&mut hotline, "/submit", &pairs).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // Another kind of problem, so not a duplicate: the place's history.
+    assert!(!r.text.contains("data-testid=\"duplicates\""));
+    let history = &r.text[r
+        .text
+        .find("data-testid=\"history\"")
+        .expect("history shown")..];
+    assert!(
+        history[..history.find("</div>").unwrap()].contains(&earlier),
+        "{history}"
+    );
+    assert!(r.text.contains("井盖松动"), "the call's text is kept");
+    fields.push(("confirmed", "1".to_owned()));
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = env.post_multipart(&mut hotline, "/submit", &pairs).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    // A resident is never shown other people's appeals as history.
+    let token = env.get(&mut resident, "/submit").await.csrf();
+    let (lon, lat) = (IN_G1.0.to_string(), IN_G1.1.to_string());
+    let r = env
+        .post_multipart(
+            &mut resident,
+            "/submit",
+            &[
+                ("csrf", &token),
+                ("category", "urban.manhole_covers"),
+                ("description", "另一件"),
+                ("lon", &lon),
+                ("lat", &lat),
+            ],
+        )
+        .await;
+    assert!(!r.text.contains("data-testid=\"history\""));
 }

@@ -338,3 +338,4 @@ portal-by-department = By department
 track-unpublish = Stop publishing
 track-unpublish-help = Your appeal is shown anonymously on the public portal; you may withdraw it at any time.
 track-unpublished = Not published
+history-title = Appeals from this place in the last 90 days

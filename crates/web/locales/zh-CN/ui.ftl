@@ -338,3 +338,4 @@ portal-by-department = 各部门
 track-unpublish = 不再公开
 track-unpublish-help = 您的诉求当前在公开平台匿名展示，可随时撤回公开。
 track-unpublished = 未公开
+history-title = 该地点近 90 天的诉求

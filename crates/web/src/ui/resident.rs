@@ -108,7 +108,7 @@ async fn submit_page(State(state): State<AppState>, ui: Ui) -> UiResult {
         StatusCode::OK,
         json!({"publish": true}),
         json!({}),
-        json!([]),
+        json!({}),
     )
 }
 
@@ -118,7 +118,7 @@ fn submit_form(
     status: StatusCode,
     form: Value,
     errors: Value,
-    duplicates: Value,
+    hints: Value,
 ) -> UiResult {
     let (map, communities) = location_choices(state, ui.lang());
     ui.render_status(
@@ -130,7 +130,8 @@ fn submit_form(
             "communities": communities,
             "form": form,
             "errors": errors,
-            "duplicates": duplicates,
+            "duplicates": hints["duplicates"],
+            "history": hints["history"],
             "channels": channel_choices(ui),
         }),
     )
@@ -255,27 +256,26 @@ async fn submit(State(state): State<AppState>, ui: Ui, mp: Multipart) -> UiResul
     });
     let point = number(&fields, "lon").zip(number(&fields, "lat"));
     let category = text(&fields, "category");
-    // Before filing, show open appeals of the same kind nearby: the problem
-    // may already be in hand.
-    if !fields.contains_key("confirmed")
-        && let (Some((lon, lat)), Some(cat)) = (point, category.as_deref())
-        && state.taxonomy().get(cat).is_some()
-    {
-        let near = duplicates(&state, cat, (lon, lat), 0).await?;
-        if !near.is_empty() {
-            let mut shown = Vec::new();
-            for d in near.iter().take(5) {
-                let Some(id) = d["id"].as_i64() else { continue };
-                let a = state.store.appeal(id).await?;
-                shown.push(json!({
-                    "distance_m": d["distance_m"],
-                    "status": a.state.status.as_str(),
-                    "received_at": views::time(a.clocks.received_at),
-                }));
-            }
+    // Before filing, show open appeals of the same kind nearby (the problem
+    // may already be in hand) and, to a hotline operator, what else came from
+    // the place lately (a caller often rings about the same thing again).
+    if !fields.contains_key("confirmed") {
+        let hints = hints(
+            &state,
+            &ui,
+            point,
+            category.as_deref(),
+            text(&fields, "unit"),
+        )
+        .await?;
+        if hints["duplicates"]
+            .as_array()
+            .is_some_and(|d| !d.is_empty())
+            || hints["history"].as_array().is_some_and(|h| !h.is_empty())
+        {
             let mut form = form;
             form["confirmed"] = json!(true);
-            return submit_form(&state, &ui, StatusCode::OK, form, json!({}), json!(shown));
+            return submit_form(&state, &ui, StatusCode::OK, form, json!({}), hints);
         }
     }
     let photos = files
@@ -320,7 +320,7 @@ async fn submit(State(state): State<AppState>, ui: Ui, mp: Multipart) -> UiResul
             e.status(),
             form,
             field_messages(&ui, &e),
-            json!([]),
+            json!({}),
         );
     }
     match file(&state, &ui.caller, None, body, false).await {
@@ -338,11 +338,68 @@ async fn submit(State(state): State<AppState>, ui: Ui, mp: Multipart) -> UiResul
                 StatusCode::UNPROCESSABLE_ENTITY,
                 form,
                 field_messages(&ui, &e),
-                json!([]),
+                json!({}),
             )
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// What to show before filing: open appeals of the same kind within 300 m,
+/// and for a hotline operator the place's recent appeals of any kind (its
+/// grid's for a point, its community's for an address).
+async fn hints(
+    state: &AppState,
+    ui: &Ui,
+    point: Option<(f64, f64)>,
+    category: Option<&str>,
+    unit: Option<String>,
+) -> Result<Value, UiError> {
+    let mut duplicates_shown = Vec::new();
+    if let (Some((lon, lat)), Some(cat)) = (point, category)
+        && state.taxonomy().get(cat).is_some()
+    {
+        for d in duplicates(state, cat, (lon, lat), 0).await?.iter().take(5) {
+            let Some(id) = d["id"].as_i64() else { continue };
+            let a = state.store.appeal(id).await?;
+            duplicates_shown.push(json!({
+                "distance_m": d["distance_m"],
+                "status": a.state.status.as_str(),
+                "received_at": views::time(a.clocks.received_at),
+            }));
+        }
+    }
+    let mut history = Vec::new();
+    let hotline = ui
+        .actor()
+        .is_some_and(|a| a.role == grassroots_core::accounts::Role::HotlineOperator);
+    let atlas = state.atlas();
+    let place = match (point, unit) {
+        (Some((lon, lat)), _) => match atlas.locate(lon, lat) {
+            grassroots_core::territory::Located::Inside { unit, .. } => Some(unit),
+            _ => None,
+        },
+        (None, Some(code)) => atlas.territory().get(&code),
+        (None, None) => None,
+    };
+    if hotline && let Some(u) = place {
+        let since = state.now_micros() - 90 * 86_400_000_000;
+        let rows = state
+            .store
+            .appeals(&AppealFilter {
+                located_in: Some((u.level, u.code.clone())),
+                limit: 8,
+                ..AppealFilter::default()
+            })
+            .await?;
+        let departments = state.departments().await?;
+        history = rows
+            .iter()
+            .filter(|a| a.clocks.received_at >= since)
+            .map(|a| views::receipt(state, a, &departments))
+            .collect();
+    }
+    Ok(json!({"duplicates": duplicates_shown, "history": history}))
 }
 
 /// The submission allowance is counted per account, or per address for
