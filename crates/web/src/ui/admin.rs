@@ -21,7 +21,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::csrf::encode_component;
-use super::page::{Ui, UiError, UiResult};
+use super::page::{CsrfForm, Ui, UiError, UiResult};
 use crate::api::require_city_wide;
 use crate::api::users::user_view;
 use crate::error::ApiError;
@@ -701,19 +701,13 @@ async fn issue_key(State(state): State<AppState>, ui: Ui, Form(f): Form<IssueFor
     .await
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// `POST /admin/open311/{id}/revoke`: as the API's; revoking twice is a
 /// conflict, shown on the list.
 async fn revoke_key(
     State(state): State<AppState>,
     ui: Ui,
     Path(id): Path<String>,
-    Form(f): Form<CsrfOnly>,
+    Form(f): Form<CsrfForm>,
 ) -> UiResult {
     ui.check(&f.csrf)?;
     admin(&state, &ui)?;

@@ -22,7 +22,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::cache::Lookup;
-use super::format::percent;
+use super::format::{department_name, percent, unit_name};
 use super::page::{Ui, UiResult};
 use crate::error::ApiError;
 use crate::i18n::Lang;
@@ -449,11 +449,7 @@ async fn figures(
         .into_iter()
         .map(|r| {
             let (code, m) = &r.item;
-            let label = t
-                .get(code)
-                .map(|c| name(c, lang).to_owned())
-                .unwrap_or_else(|| code.clone());
-            ranking_row(r.rank, &label, m)
+            ranking_row(r.rank, &unit_name(t, code, lang), m)
         })
         .collect::<Vec<_>>();
     let departments = state.departments().await?;
@@ -472,18 +468,7 @@ async fn figures(
         .take(hidden.0)
         .map(|r| {
             let (code, m) = &r.item;
-            let label = departments
-                .iter()
-                .find(|d| d.code == *code)
-                .map(|d| {
-                    if lang == Lang::En {
-                        d.name_en.clone()
-                    } else {
-                        d.name.clone()
-                    }
-                })
-                .unwrap_or_else(|| code.clone());
-            ranking_row(r.rank, &label, m)
+            ranking_row(r.rank, &department_name(&departments, code, lang), m)
         })
         .collect::<Vec<_>>();
     Ok(json!({

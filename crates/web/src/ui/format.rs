@@ -91,6 +91,38 @@ pub fn countdown(cal: &HolidayCalendar, lang: Lang, start: i64, due: i64, now: i
     })
 }
 
+/// A department's name in the page's language (its code if unknown).
+pub fn department_name(
+    departments: &[grassroots_core::accounts::Department],
+    code: &str,
+    lang: Lang,
+) -> String {
+    departments
+        .iter()
+        .find(|d| d.code == code)
+        .map(|d| {
+            if lang == Lang::En {
+                d.name_en.clone()
+            } else {
+                d.name.clone()
+            }
+        })
+        .unwrap_or_else(|| code.to_owned())
+}
+
+/// A unit's name in the page's language (its code if unknown).
+pub fn unit_name(t: &grassroots_core::territory::Territory, code: &str, lang: Lang) -> String {
+    t.get(code)
+        .map(|u| {
+            if lang == Lang::En {
+                u.name_en.clone()
+            } else {
+                u.name.clone()
+            }
+        })
+        .unwrap_or_else(|| code.to_owned())
+}
+
 /// A rate in 0..=1 as "87.5%"; none as "—".
 pub fn percent(rate: Option<f64>) -> String {
     match rate {

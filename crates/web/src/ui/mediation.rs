@@ -19,7 +19,7 @@ use grassroots_core::territory::Level;
 use grassroots_store::UserFilter;
 use serde_json::{Value, json};
 
-use super::page::{Ui, UiResult};
+use super::page::{CsrfForm, Ui, UiResult};
 use crate::api::extract::{Params, parse_id};
 use crate::api::mediation::{Sight, list_for, load, view_for};
 use crate::error::ApiError;
@@ -288,17 +288,11 @@ async fn step(
     }
 }
 
-#[derive(Debug, serde::Deserialize)]
-struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 async fn reveal(
     State(state): State<AppState>,
     ui: Ui,
     Path(id): Path<String>,
-    Form(f): Form<CsrfOnly>,
+    Form(f): Form<CsrfForm>,
 ) -> UiResult {
     ui.check(&f.csrf)?;
     let actor = ui.require()?.clone();

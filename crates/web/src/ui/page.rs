@@ -317,6 +317,13 @@ fn nav(actor: Option<&Actor>, path: &str) -> Value {
 
 pub type UiResult = Result<Response, UiError>;
 
+/// A form that carries nothing but its CSRF token (a button: reveal, revoke, log out).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}
+
 /// The status of a form shown again with its errors: 422 for what the
 /// person typed, the error's own status otherwise (a conflict, a refusal).
 pub fn form_status(e: &ApiError) -> StatusCode {

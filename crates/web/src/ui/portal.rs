@@ -19,7 +19,7 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::format::percent;
+use super::format::{department_name, percent, unit_name};
 use super::page::{Ui, UiError, UiResult};
 use crate::error::ApiError;
 use crate::i18n::Lang;
@@ -196,17 +196,7 @@ async fn month_stats(
         .into_iter()
         .map(|r| {
             let (code, m) = &r.item;
-            let name = t
-                .get(code)
-                .map(|u| {
-                    if lang == Lang::En {
-                        u.name_en.clone()
-                    } else {
-                        u.name.clone()
-                    }
-                })
-                .unwrap_or_else(|| code.clone());
-            stat_row(r.rank, code, &name, m)
+            stat_row(r.rank, code, &unit_name(t, code, lang), m)
         })
         .collect();
     let departments = state.departments().await?;
@@ -218,18 +208,7 @@ async fn month_stats(
         .into_iter()
         .map(|r| {
             let (code, m) = &r.item;
-            let name = departments
-                .iter()
-                .find(|d| d.code == *code)
-                .map(|d| {
-                    if lang == Lang::En {
-                        d.name_en.clone()
-                    } else {
-                        d.name.clone()
-                    }
-                })
-                .unwrap_or_else(|| code.clone());
-            stat_row(r.rank, code, &name, m)
+            stat_row(r.rank, code, &department_name(&departments, code, lang), m)
         })
         .collect();
     Ok((districts, depts))

@@ -16,10 +16,10 @@ use grassroots_store::AppealFilter;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::page::{Ui, UiError, UiResult};
+use super::page::{CsrfForm, Ui, UiError, UiResult};
 use crate::api::appeals::intake::{ContactIn, LocationIn, Submission, duplicates, file};
 use crate::api::appeals::photos::PhotoIn;
-use crate::api::appeals::{by_code, views};
+use crate::api::appeals::{by_code, requester_ctx, views};
 use crate::error::ApiError;
 use crate::i18n::Lang;
 use crate::ops::appeals::{Acting, act};
@@ -569,11 +569,7 @@ async fn step_by_code(
     version: Option<i64>,
 ) -> UiResult {
     let a = by_code(state, code).await?;
-    let mut ctx = ui.caller.ctx(state);
-    if ui.actor().is_none() {
-        ctx.actor = "requester".into();
-        ctx.role = "resident".into();
-    }
+    let ctx = requester_ctx(state, &ui.caller);
     match act(state, &ctx, Acting::TrackingCode, a.id, command, version).await {
         Ok(_) => ui.redirect(&format!("/track/{}", a.tracking_code)),
         Err(e) if e.status().is_client_error() => {
@@ -585,27 +581,17 @@ async fn step_by_code(
     }
 }
 
-#[derive(Debug, Deserialize)]
-struct CodeForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// The resident takes their appeal off the public portal (the tracking code
 /// is the credential, as for rating); audited.
 async fn unpublish(
     State(state): State<AppState>,
     ui: Ui,
     Path(code): Path<String>,
-    Form(form): Form<CodeForm>,
+    Form(form): Form<CsrfForm>,
 ) -> UiResult {
     ui.check(&form.csrf)?;
     let a = by_code(&state, &code).await?;
-    let mut ctx = ui.caller.ctx(&state);
-    if ui.actor().is_none() {
-        ctx.actor = "requester".into();
-        ctx.role = "resident".into();
-    }
+    let ctx = requester_ctx(&state, &ui.caller);
     state.store.unpublish_appeal(&ctx, a.id).await?;
     ui.redirect(&format!("/track/{}", a.tracking_code))
 }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::csrf::safe_next;
-use super::page::{Ui, UiResult};
+use super::page::{CsrfForm, Ui, UiResult};
 use crate::auth::{LANG_COOKIE, secret_hash};
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -115,13 +115,7 @@ async fn login(
     Ok(response)
 }
 
-#[derive(Debug, Deserialize)]
-struct TokenForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-async fn logout(State(state): State<AppState>, ui: Ui, Form(form): Form<TokenForm>) -> UiResult {
+async fn logout(State(state): State<AppState>, ui: Ui, Form(form): Form<CsrfForm>) -> UiResult {
     ui.check(&form.csrf)?;
     if let Some(secret) = &ui.caller.session_secret {
         state

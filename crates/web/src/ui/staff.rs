@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::format::countdown;
-use super::page::{Ui, UiResult};
+use super::page::{CsrfForm, Ui, UiResult};
 use crate::api::appeals::{readable, views};
 use crate::api::extract::parse_id;
 use crate::error::ApiError;
@@ -425,35 +425,16 @@ async fn step(
     }
 }
 
-#[derive(Debug, Deserialize)]
-struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// Show the contact's phone in full, once, on an audited read.
 async fn reveal(
     State(state): State<AppState>,
     ui: Ui,
     Path(id): Path<String>,
-    Form(f): Form<CsrfOnly>,
+    Form(f): Form<CsrfForm>,
 ) -> UiResult {
     ui.check(&f.csrf)?;
-    let actor = works_appeals(&ui)?;
-    let appeal_id = parse_id(&id)?;
-    let (a, _) = readable(&state, &ui.caller, appeal_id).await?;
-    let departments = state.departments().await?;
-    let atlas = state.atlas();
-    let place = Placement::of(&a, atlas.territory(), &departments);
-    authz::decide(
-        Some(actor),
-        Action::RevealAppealContact,
-        &place.target(a.requester_id),
-    )?;
-    let phone = state
-        .store
-        .reveal_appeal_contact(&ui.caller.ctx(&state), appeal_id)
-        .await?;
+    works_appeals(&ui)?;
+    let phone = crate::api::appeals::reveal_contact_of(&state, &ui.caller, parse_id(&id)?).await?;
     appeal_page(
         &state,
         &ui,

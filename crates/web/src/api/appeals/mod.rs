@@ -176,7 +176,17 @@ async fn reveal_contact(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let id = parse_id(&id)?;
-    let (a, _) = readable(&state, &caller, id).await?;
+    let phone = reveal_contact_of(&state, &caller, id).await?;
+    Ok(Json(json!({ "id": id, "phone": phone })))
+}
+
+/// The appeal's unmasked phone for staff allowed to see it; the read is audited.
+pub(crate) async fn reveal_contact_of(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<Option<String>> {
+    let (a, _) = readable(state, caller, id).await?;
     let actor = caller.require()?;
     let departments = state.departments().await?;
     let atlas = state.atlas();
@@ -186,11 +196,21 @@ async fn reveal_contact(
         Action::RevealAppealContact,
         &place.target(a.requester_id),
     )?;
-    let phone = state
+    Ok(state
         .store
-        .reveal_appeal_contact(&caller.ctx(&state), id)
-        .await?;
-    Ok(Json(json!({ "id": id, "phone": phone })))
+        .reveal_appeal_contact(&caller.ctx(state), id)
+        .await?)
+}
+
+/// The audit context of a step taken with a tracking code: an anonymous
+/// holder of the code acts as the appeal's requester.
+pub(crate) fn requester_ctx(state: &AppState, caller: &Caller) -> grassroots_store::Ctx {
+    let mut ctx = caller.ctx(state);
+    if caller.actor.is_none() {
+        ctx.actor = "requester".into();
+        ctx.role = "resident".into();
+    }
+    ctx
 }
 
 async fn list(
@@ -418,11 +438,7 @@ async fn track_step(
     if !matches!(body.step, StepIn::Rate { .. } | StepIn::Withdraw { .. }) {
         return Err(ApiError::new(ErrorCode::Forbidden));
     }
-    let mut ctx = caller.ctx(&state);
-    if caller.actor.is_none() {
-        ctx.actor = "requester".into();
-        ctx.role = "resident".into();
-    }
+    let ctx = requester_ctx(&state, &caller);
     let after = act(
         &state,
         &ctx,
