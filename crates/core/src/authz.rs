@@ -51,10 +51,14 @@ pub enum Action {
     ReadMediationMeasures,
     /// Create and edit mediation organisations.
     ManageMediationOrgs,
+    /// Answer a public question to one's department, or pass it on.
+    AnswerQuestion,
+    /// Follow a public question (residents; questions are public, so any).
+    FollowQuestion,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 24] = [
         Action::ReadTerritory,
         Action::ImportTerritory,
         Action::RetireUnit,
@@ -77,6 +81,8 @@ impl Action {
         Action::RevealDisputeParty,
         Action::ReadMediationMeasures,
         Action::ManageMediationOrgs,
+        Action::AnswerQuestion,
+        Action::FollowQuestion,
     ];
 }
 
@@ -199,9 +205,15 @@ pub fn decide(actor: Option<&Actor>, action: Action, target: &Target<'_>) -> Res
         }
         Action::ReadDispute => own_record || actor.role == Role::Mediator,
         Action::HandleDispute | Action::RevealDisputeParty => actor.role == Role::Mediator,
+        Action::AnswerQuestion => actor.role == Role::DepartmentStaff,
+        Action::FollowQuestion => actor.role == Role::Resident,
     };
     if !role_ok {
         return Err(Denied::Role);
+    }
+    // Questions are public: following one needs no jurisdiction.
+    if action == Action::FollowQuestion {
+        return Ok(());
     }
     if own_record
         && matches!(
@@ -331,6 +343,8 @@ mod tests {
         (Action::HandleDispute, Role::Mediator, "OC..."),
         (Action::RevealDisputeParty, Role::Mediator, "OC..."),
         (Action::ManageMediationOrgs, Role::Admin, "OC..."),
+        (Action::AnswerQuestion, Role::DepartmentStaff, "O...."),
+        (Action::FollowQuestion, Role::Resident, "OCSPX"),
     ];
 
     fn expected(action: Action, role: Role, rel: Relation) -> bool {

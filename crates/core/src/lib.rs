@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod mediation;
 pub mod portal;
+pub mod questions;
 pub mod territory;
 pub mod warning;
 

@@ -136,8 +136,19 @@ pub async fn ensure(
     tx.put_setting(&ctx, LOGINS_KEY, &saved.to_string()).await?;
     tx.put_setting(&ctx, "demo.seed", &seed.to_string()).await?;
     tx.commit().await?;
+    let questions = if appeals_per_year > 0 {
+        crate::questions::load(
+            store,
+            crate::questions::count_for(appeals_per_year),
+            seed,
+            SystemClock.now(),
+        )
+        .await?
+    } else {
+        0
+    };
     println!(
-        "Demo city created in {:.1} s: {} units, {} departments, {} staff, {appeals} appeals and {disputes} disputes over the past year.",
+        "Demo city created in {:.1} s: {} units, {} departments, {} staff, {appeals} appeals, {disputes} disputes and {questions} public questions over the past year.",
         started.elapsed().as_secs_f64(),
         city.units.len(),
         city.departments.len(),

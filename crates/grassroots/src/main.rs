@@ -7,6 +7,7 @@ mod demo;
 mod disputes;
 mod history;
 mod progress;
+mod questions;
 mod warn;
 mod warn_evaluate;
 

@@ -23,6 +23,7 @@ grassroots_store::on_both_backends!(
     tampering_is_detected,
     concurrent_writers_keep_one_chain,
     login_codes_are_single_use_limited_and_expire,
+    questions_are_asked_followed_answered_and_audited,
 );
 
 const T0: i64 = 1_790_000_000_000_000;
@@ -683,4 +684,173 @@ async fn login_codes_are_single_use_limited_and_expire(url: String) {
         .await
         .unwrap();
     assert_eq!((a.id, a.role), (b.id, Role::Resident));
+}
+
+async fn questions_are_asked_followed_answered_and_audited(url: String) {
+    use grassroots_core::accounts::Department;
+    use grassroots_core::appeals::calendar::HolidayCalendar;
+    use grassroots_core::questions::{Command, Status};
+    use grassroots_store::{NewQuestionRow, QuestionFilter};
+
+    let store = seeded(&url).await;
+    let mut tx = store.write().await.unwrap();
+    let dept = |code: &str| Department {
+        code: code.into(),
+        name: format!("部门{code}"),
+        name_en: format!("Dept {code}"),
+        kind: "housing".into(),
+        unit: "D1".into(),
+    };
+    tx.insert_departments(&ctx(), &[dept("D1-ZJ"), dept("D1-HS")])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let resident = store
+        .create_user(
+            &ctx(),
+            &NewUser {
+                username: "r1".into(),
+                display_name: "李雷".into(),
+                role: Role::Resident,
+                scope: Scope::None,
+                phone: None,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let due = T0 + 7 * 86_400_000_000;
+    let ask = |title: &'static str, by: Option<i64>| NewQuestionRow {
+        department: "D1-ZJ",
+        title,
+        body: "请问具体怎么办理，需要哪些材料？",
+        asked_by: by,
+        answer_by: due,
+    };
+    let a = store
+        .ask_question(&ctx(), &ask("加装电梯100%补贴吗", Some(resident)))
+        .await
+        .unwrap();
+    let b = store
+        .ask_question(&ctx(), &ask("供暖费何时交", None))
+        .await
+        .unwrap();
+    let q = store.question(a).await.unwrap().unwrap();
+    assert_eq!(q.state.status, Status::Open);
+    assert_eq!(
+        (q.asked_by, q.state.answer_by, q.followers),
+        (Some(resident), due, 0)
+    );
+    assert!(store.question(999_999).await.unwrap().is_none());
+
+    // Filters: search takes % literally; my questions; the queue by deadline.
+    let all = QuestionFilter {
+        limit: 50,
+        ..QuestionFilter::default()
+    };
+    let ids = |v: Vec<grassroots_store::StoredQuestion>| v.iter().map(|q| q.id).collect::<Vec<_>>();
+    assert_eq!(ids(store.questions(&all).await.unwrap()), [b, a]);
+    let search = |s: &str| QuestionFilter {
+        search: Some(s.into()),
+        ..all.clone()
+    };
+    assert_eq!(ids(store.questions(&search("100%")).await.unwrap()), [a]);
+    assert_eq!(ids(store.questions(&search("0%补")).await.unwrap()), [a]);
+    assert!(store.questions(&search("1_0")).await.unwrap().is_empty());
+    let mine = QuestionFilter {
+        asked_by: Some(resident),
+        ..all.clone()
+    };
+    assert_eq!(ids(store.questions(&mine).await.unwrap()), [a]);
+    assert_eq!(store.count_questions(&all).await.unwrap(), 2);
+    assert_eq!(
+        store.question_titles(Some("D1-HS"), 10).await.unwrap(),
+        Vec::<(i64, String)>::new()
+    );
+    assert_eq!(store.question_titles(None, 1).await.unwrap().len(), 1);
+
+    // Following is idempotent and counted.
+    let c = ctx();
+    assert!(store.follow_question(&c, b, resident).await.unwrap());
+    assert!(!store.follow_question(&c, b, resident).await.unwrap());
+    assert!(store.is_following(b, resident).await.unwrap());
+    assert_eq!(store.question(b).await.unwrap().unwrap().followers, 1);
+    let followed = QuestionFilter {
+        followed_by: Some(resident),
+        ..all.clone()
+    };
+    assert_eq!(ids(store.questions(&followed).await.unwrap()), [b]);
+    assert!(matches!(
+        store.follow_question(&c, 424_242, resident).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(store.unfollow_question(&c, b, resident).await.unwrap());
+    assert!(!store.unfollow_question(&c, b, resident).await.unwrap());
+    assert_eq!(store.question(b).await.unwrap().unwrap().followers, 0);
+
+    // The overdue job's pick, a step saved, and a stale version refused.
+    let mut tx = store.write().await.unwrap();
+    assert!(tx.overdue_questions(due - 1, 10).await.unwrap().is_empty());
+    assert_eq!(tx.overdue_questions(due, 10).await.unwrap(), [a, b]);
+    let before = tx.question_for_update(a).await.unwrap();
+    let cal = HolidayCalendar::builtin();
+    let (after, event) = before
+        .state
+        .apply(
+            Command::Answer {
+                text: "您好，补贴按面积计算，详见通知。".into(),
+            },
+            due + 1,
+            &cal,
+        )
+        .unwrap();
+    tx.save_question_step(&c, a, before.state.version, &after, &event)
+        .await
+        .unwrap();
+    let again = tx
+        .save_question_step(&c, a, before.state.version, &after, &event)
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))));
+    tx.commit().await.unwrap();
+    let answered = store.question(a).await.unwrap().unwrap();
+    assert_eq!(answered.state.status, Status::Answered);
+    assert_eq!(
+        answered.answer.as_deref(),
+        Some("您好，补贴按面积计算，详见通知。")
+    );
+    assert!(answered.late);
+    let overdue = QuestionFilter {
+        overdue_at: Some(due),
+        ..all.clone()
+    };
+    assert_eq!(ids(store.questions(&overdue).await.unwrap()), [b]);
+    let timeline = store.question_timeline(a).await.unwrap();
+    let actions: Vec<_> = timeline.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["question.ask", "question.answer"]);
+
+    // Every change is in the chain.
+    let events = store
+        .audit_events(&grassroots_store::AuditFilter {
+            object_type: Some("question".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut audited: Vec<_> = events.iter().map(|e| e.record.action.as_str()).collect();
+    audited.sort_unstable();
+    assert_eq!(
+        audited,
+        [
+            "question.answer",
+            "question.ask",
+            "question.ask",
+            "question.follow",
+            "question.unfollow"
+        ]
+    );
+    assert!(matches!(
+        store.verify_audit(|_| {}).await.unwrap(),
+        VerifyOutcome::Intact { .. }
+    ));
 }

@@ -81,15 +81,19 @@ fn bundle(lang: LanguageIdentifier, sources: &[&str]) -> FluentBundle<FluentReso
 }
 
 /// The API's messages and the web application's, per language.
-pub(crate) const SOURCES_ZH: [&str; 3] = [
+pub(crate) const SOURCES_ZH: [&str; 5] = [
     include_str!("../locales/zh-CN/main.ftl"),
     include_str!("../locales/zh-CN/ui.ftl"),
     include_str!("../locales/zh-CN/ui_admin.ftl"),
+    include_str!("../locales/zh-CN/api_docs.ftl"),
+    include_str!("../locales/zh-CN/questions.ftl"),
 ];
-pub(crate) const SOURCES_EN: [&str; 3] = [
+pub(crate) const SOURCES_EN: [&str; 5] = [
     include_str!("../locales/en/main.ftl"),
     include_str!("../locales/en/ui.ftl"),
     include_str!("../locales/en/ui_admin.ftl"),
+    include_str!("../locales/en/api_docs.ftl"),
+    include_str!("../locales/en/questions.ftl"),
 ];
 
 impl Default for I18n {

@@ -342,6 +342,13 @@ async fn discovery_services_and_definitions_in_both_formats(url: String) {
     let t = env.get("/open311/v2/tokens/abc.json").await;
     assert_eq!(t.status, StatusCode::NOT_FOUND);
     assert_eq!(t.json()[0]["code"], 404);
+    let t = env.get("/open311/v2/tokens/abc.xml").await;
+    assert_eq!(t.status, StatusCode::NOT_FOUND);
+    assert!(
+        t.text.contains("<errors><error><code>404</code>"),
+        "{}",
+        t.text
+    );
 }
 
 async fn requests_are_published_appeals_with_nothing_personal(url: String) {

@@ -1097,6 +1097,38 @@ async fn no_public_page_or_file_shows_personal_data(url: String) {
     let mut grid = env.login("grid1").await;
     // The exact address is the one the last resident typed (see below).
     let secrets = ["13812345678", "110101199003071234", "李建国", "幸福路88号"];
+    // A department to ask in public (网络问政).
+    let mut tx = env.store.write().await.unwrap();
+    let department = grassroots_core::accounts::Department {
+        code: "D1-HS".into(),
+        name: "住建局".into(),
+        name_en: "Housing Bureau".into(),
+        kind: "housing".into(),
+        unit: "D1".into(),
+    };
+    tx.insert_departments(&Ctx::system(1_790_000_000_000_000), &[department])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut asker = Browser::default();
+    let token = env.get(&mut asker, "/questions/ask").await.csrf();
+    let r = env
+        .post(
+            &mut asker,
+            "/questions/ask",
+            &[
+                ("csrf", &token),
+                ("department", "D1-HS"),
+                ("title", "暖气不热找谁？电话13812345678"),
+                (
+                    "body",
+                    "我叫李建国，身份证110101199003071234，家里暖气只有15度怎么办",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let question = r.location.unwrap().replace("?asked=1", "");
     let mut codes = Vec::new();
     for i in 0..3 {
         let mut anyone = Browser::default();
@@ -1171,9 +1203,12 @@ async fn no_public_page_or_file_shows_personal_data(url: String) {
         "/portal/stats.geojson?month=2026-11",
         "/open311/v2/requests.json",
         "/open311/v2/requests.xml",
+        "/questions",
+        "/api/v1/questions",
     ]
     .into_iter()
     .map(str::to_owned)
+    .chain([question.clone(), format!("/api/v1{question}")])
     .chain(
         codes
             .iter()
@@ -1198,6 +1233,12 @@ async fn no_public_page_or_file_shows_personal_data(url: String) {
         "the CSV lists the district"
     );
     assert!(scanned[5].1.text.contains("\"FeatureCollection\""));
+    // The question is there too, masked.
+    let shown = &scanned[10].1.text;
+    assert!(
+        shown.contains("暖气不热找谁？电话***") && shown.contains("我叫***，身份证***"),
+        "{shown}"
+    );
 
     // Withdrawn from publication: gone from the portal and Open311.
     let (code, id) = &codes[0];

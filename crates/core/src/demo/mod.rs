@@ -16,6 +16,7 @@ pub mod disputes;
 pub mod history;
 mod names;
 mod partition;
+pub mod questions;
 
 use std::collections::HashSet;
 

@@ -7,6 +7,7 @@ use grassroots_store::AuditFilter;
 use serde_json::{Value, json};
 
 use super::extract::Params;
+use super::openapi::schema::{AuditPage, AuditVerify};
 use super::require_city_wide;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -30,6 +31,26 @@ fn micros(params: &Params, key: &str) -> ApiResult<Option<i64>> {
         .transpose()
 }
 
+/// The audit trail, newest first (city-wide auditors and admins)
+///
+/// Reading it is itself written to the trail.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit/events",
+    tag = "audit",
+    params(
+        ("actor" = Option<String>, Query, description = "Only this username"),
+        ("action" = Option<String>, Query, description = "Only this verb, e.g. `user.create`"),
+        ("object_type" = Option<String>, Query),
+        ("object_id" = Option<String>, Query),
+        ("since" = Option<String>, Query, format = DateTime, description = "RFC 3339"),
+        ("until" = Option<String>, Query, format = DateTime, description = "RFC 3339"),
+        ("before" = Option<i64>, Query, minimum = 1, description = "Events before this seq (the previous page's `next_before`)"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Default 100"),
+    ),
+    responses((status = 200, body = AuditPage)),
+    extensions(("x-error-codes" = json!(["invalid_input", "unauthenticated", "forbidden"])))
+)]
 async fn events(
     State(state): State<AppState>,
     caller: Caller,
@@ -58,6 +79,14 @@ async fn events(
     })))
 }
 
+/// Walk the hash chain and name the first broken event, if any
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit/verify",
+    tag = "audit",
+    responses((status = 200, body = AuditVerify)),
+    extensions(("x-error-codes" = json!(["unauthenticated", "forbidden"])))
+)]
 async fn verify(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     Ok(Json(audit::verify(&state, &caller).await?))
 }

@@ -7,8 +7,10 @@ use grassroots_core::ErrorCode;
 use grassroots_core::authz::{self, Action};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use super::extract::{Body, parse_id};
+use super::openapi::schema::{Me, Session, TokenCreated};
 use super::users::user_view;
 use crate::auth::{self, Caller, SESSION_COOKIE};
 use crate::error::{ApiError, ApiResult};
@@ -31,9 +33,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/auth/tokens/{id}/revoke", post(revoke_token))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct LoginRequest {
+    #[schema(min_length = 1, example = "admin")]
     username: String,
+    #[schema(min_length = 1)]
     password: String,
 }
 
@@ -45,6 +49,22 @@ pub(crate) fn client_addr(extensions: &axum::http::Extensions) -> Option<String>
         .map(|c| c.0.ip().to_string())
 }
 
+/// Sign in with username and password
+///
+/// Opens a session: the `gr_session` cookie is set and the user returned.
+/// Failed attempts are throttled per username and client address.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    request_body = LoginRequest,
+    responses((
+        status = 200,
+        body = Session,
+        headers(("set-cookie" = String, description = "The session cookie `gr_session`"))
+    )),
+    extensions(("x-error-codes" = json!(["invalid_input", "login_failed", "account_disabled", "rate_limited"])))
+)]
 async fn login(
     State(state): State<AppState>,
     caller: Caller,
@@ -129,6 +149,18 @@ pub(crate) async fn session_cookie(
     Ok((cookie, expires))
 }
 
+/// Sign out: the session ends and its cookie is cleared
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "auth",
+    responses((
+        status = 204,
+        description = "Signed out (also when there was no session)",
+        headers(("set-cookie" = String, description = "Clears `gr_session`"))
+    )),
+    extensions(("x-error-codes" = json!([])))
+)]
 async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<impl IntoResponse> {
     if let Some(secret) = &caller.session_secret {
         state
@@ -141,19 +173,38 @@ async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<impl
     Ok(([(SET_COOKIE, expired)], StatusCode::NO_CONTENT))
 }
 
+/// The signed-in user
+#[utoipa::path(
+    get,
+    path = "/api/v1/auth/me",
+    tag = "auth",
+    responses((status = 200, body = Me)),
+    extensions(("x-error-codes" = json!(["unauthenticated", "not_found"])))
+)]
 async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     let actor = caller.require()?;
     let user = state.store.user(actor.user_id).await?;
     Ok(Json(json!({ "user": user_view(&user, false) })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct TokenRequest {
+    #[schema(min_length = 1, max_length = 100, example = "nightly-export")]
     name: String,
 }
 
-/// An API token for the caller's own account (machine clients). The secret
-/// is shown once; only its hash is kept.
+/// An API token for the caller's own account
+///
+/// For machine clients: send it as `Authorization: Bearer <token>`. The
+/// secret is shown once; only its hash is kept.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/tokens",
+    tag = "auth",
+    request_body = TokenRequest,
+    responses((status = 201, body = TokenCreated)),
+    extensions(("x-error-codes" = json!(["invalid_input", "unauthenticated"])))
+)]
 async fn create_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -183,6 +234,15 @@ async fn create_token(
     ))
 }
 
+/// Revoke an API token: your own, or (admins) one of an account you manage
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/tokens/{id}/revoke",
+    tag = "auth",
+    params(("id" = i64, Path, description = "The token's id")),
+    responses((status = 204, description = "Revoked")),
+    extensions(("x-error-codes" = json!(["unauthenticated", "forbidden", "not_found", "conflict"])))
+)]
 async fn revoke_token(
     State(state): State<AppState>,
     caller: Caller,

@@ -100,6 +100,44 @@ impl Params {
     }
 }
 
+/// Turn a client error that axum's own extractors answered in plain text
+/// (`Path` with a segment that is not UTF-8, `Bytes` or `String` over the
+/// body limit or not UTF-8) into an `ApiError`, so that every error of the
+/// API is the one JSON body with a stable code. Handlers' own errors pass
+/// through untouched.
+pub async fn json_rejections(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    if !status.is_client_error() || is_json || response.extensions().get::<ApiError>().is_some() {
+        return response;
+    }
+    let code = match status {
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+        axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+        axum::http::StatusCode::NOT_FOUND => ErrorCode::NotFound,
+        _ => ErrorCode::MalformedRequest,
+    };
+    // axum's rejection texts are short and safe to show.
+    let text = axum::body::to_bytes(response.into_body(), 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    if text.is_empty() {
+        ApiError::new(code).into_response()
+    } else {
+        ApiError::with_detail(code, text).into_response()
+    }
+}
+
 /// A numeric id from the path, with a JSON error for anything else.
 pub fn parse_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>()

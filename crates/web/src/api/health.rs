@@ -3,6 +3,7 @@ use axum::{Json, Router, routing::get};
 use grassroots_core::ErrorCode;
 use serde_json::{Value, json};
 
+use crate::api::openapi::schema::{Health, Ready};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -12,12 +13,26 @@ pub fn routes() -> Router<AppState> {
         .route("/readyz", get(readyz))
 }
 
-/// Liveness: the process serves requests.
+/// Liveness: the process serves requests
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "health",
+    responses((status = 200, body = Health)),
+    extensions(("x-error-codes" = json!([])))
+)]
 async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// Readiness: the database answers and the territory is loaded.
+/// Readiness: the database answers and the territory is loaded
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "health",
+    responses((status = 200, body = Ready)),
+    extensions(("x-error-codes" = json!(["unavailable"])))
+)]
 async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     if let Err(e) = state.store.ping().await {
         tracing::warn!(error = %e, "readiness: database unreachable");

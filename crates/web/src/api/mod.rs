@@ -6,6 +6,8 @@ pub(crate) mod auth;
 pub mod extract;
 mod health;
 pub(crate) mod mediation;
+pub mod openapi;
+pub(crate) mod questions;
 mod sms_login;
 mod territory;
 pub mod users;
@@ -21,6 +23,7 @@ use crate::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(health::routes())
+        .merge(openapi::routes())
         .merge(territory::routes())
         .merge(auth::routes())
         .merge(users::routes())
@@ -28,6 +31,10 @@ pub fn routes() -> Router<AppState> {
         .merge(appeals::routes())
         .merge(warning::routes())
         .merge(mediation::routes())
+        .merge(questions::routes())
+        // axum's own rejections (a path that is not UTF-8, a raw body over
+        // its limit or not UTF-8) as JSON errors with stable codes.
+        .layer(axum::middleware::from_fn(extract::json_rejections))
 }
 
 /// City-wide authority for `action`: decided against the roots of the territory, so only an

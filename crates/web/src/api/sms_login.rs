@@ -13,22 +13,29 @@ use rand::Rng as _;
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
 use super::auth::{client_addr, start_session};
 use super::extract::Body;
+use super::openapi::schema::{CodeSent, Session};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::ops::appeals::deliver_outbox;
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct CodeRequest {
+    /// A mainland mobile number (`+86`, spaces and dashes allowed).
+    #[schema(pattern = r"^(\+86)?1[3-9][0-9]{9}$", example = "13812345678")]
     phone: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct CodeLogin {
+    #[schema(pattern = r"^(\+86)?1[3-9][0-9]{9}$", example = "13812345678")]
     phone: String,
+    /// The 6 digits sent by SMS.
+    #[schema(pattern = r"^[0-9]{6}$")]
     code: String,
 }
 
@@ -46,8 +53,18 @@ fn code_hash(phone: &str, code: &str) -> String {
     hex::encode(Sha256::digest(format!("login:{phone}:{code}").as_bytes()))
 }
 
-/// `POST /api/v1/auth/sms-code {"phone"}`: send a code. The answer is the
-/// same whether or not the phone has an account.
+/// Send a resident a sign-in code by SMS
+///
+/// The answer is the same whether or not the phone has an account. One code
+/// a minute, a few an hour, per phone.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/sms-code",
+    tag = "auth",
+    request_body = CodeRequest,
+    responses((status = 202, body = CodeSent)),
+    extensions(("x-error-codes" = json!(["invalid_input", "rate_limited"])))
+)]
 pub async fn request_code(
     State(state): State<AppState>,
     caller: Caller,
@@ -99,8 +116,21 @@ pub async fn request_code(
     ))
 }
 
-/// `POST /api/v1/auth/sms-login {"phone", "code"}`: a session for the
-/// resident whose phone this is.
+/// Sign a resident in with the code sent by SMS
+///
+/// The first sign-in creates the resident's account. Sets `gr_session`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/sms-login",
+    tag = "auth",
+    request_body = CodeLogin,
+    responses((
+        status = 200,
+        body = Session,
+        headers(("set-cookie" = String, description = "The session cookie `gr_session`"))
+    )),
+    extensions(("x-error-codes" = json!(["invalid_input", "login_failed", "account_disabled", "rate_limited"])))
+)]
 pub async fn login_with_code(
     State(state): State<AppState>,
     caller: Caller,

@@ -2,13 +2,17 @@ use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use axum::{Json, Router, routing::get, routing::post};
 use grassroots_core::ErrorCode;
-use grassroots_core::authz::{self, Action, Target};
 use grassroots_core::territory::import::FieldMap;
 use grassroots_core::territory::{Level, Located, Territory, Unit};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use super::extract::{Body, Params};
+use super::openapi::schema::{
+    FeatureCollection, ImportReport, LevelName, Located as LocatedView, Retired, Tree, UnitDetail,
+    UnitList,
+};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::{Lang, catalogue};
@@ -42,6 +46,19 @@ fn summary(u: &Unit) -> Value {
     })
 }
 
+/// Units of the territory (public)
+#[utoipa::path(
+    get,
+    path = "/api/v1/territory/units",
+    tag = "territory",
+    params(
+        ("level" = Option<LevelName>, Query, description = "Only this level"),
+        ("parent" = Option<String>, Query, description = "Only the children of this unit"),
+        ("include_retired" = Option<bool>, Query, description = "`true` lists retired units too"),
+    ),
+    responses((status = 200, body = UnitList)),
+    extensions(("x-error-codes" = json!(["invalid_input"])))
+)]
 async fn list_units(State(state): State<AppState>, params: Params) -> ApiResult<Json<Value>> {
     let atlas = state.atlas();
     let t = atlas.territory();
@@ -70,6 +87,15 @@ async fn list_units(State(state): State<AppState>, params: Params) -> ApiResult<
     Ok(Json(json!({ "count": units.len(), "units": units })))
 }
 
+/// One unit with its ancestors, children and boundary (public)
+#[utoipa::path(
+    get,
+    path = "/api/v1/territory/units/{code}",
+    tag = "territory",
+    params(("code" = String, Path, description = "The unit's code")),
+    responses((status = 200, body = UnitDetail)),
+    extensions(("x-error-codes" = json!(["not_found"])))
+)]
 async fn unit_detail(
     State(state): State<AppState>,
     Path(code): Path<String>,
@@ -109,6 +135,18 @@ fn subtree(t: &Territory, unit: &Unit, depth: u32) -> Value {
     node
 }
 
+/// The hierarchy from the roots (or one unit) down to a depth (public)
+#[utoipa::path(
+    get,
+    path = "/api/v1/territory/tree",
+    tag = "territory",
+    params(
+        ("depth" = Option<i64>, Query, minimum = 0, maximum = 5, description = "Levels below each root (default 2)"),
+        ("root" = Option<String>, Query, description = "Start at this unit"),
+    ),
+    responses((status = 200, body = Tree)),
+    extensions(("x-error-codes" = json!(["invalid_input", "not_found"])))
+)]
 async fn tree(State(state): State<AppState>, params: Params) -> ApiResult<Json<Value>> {
     let atlas = state.atlas();
     let t = atlas.territory();
@@ -143,6 +181,21 @@ fn valid_point(params: &Params) -> ApiResult<(f64, f64)> {
     Ok((lon, lat))
 }
 
+/// The deepest unit containing a point, with its ancestors (public)
+///
+/// Outside the territory: `outside_territory`, with the nearest unit in
+/// `error.data.nearest`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/territory/lookup",
+    tag = "territory",
+    params(
+        ("lon" = f64, Query, minimum = -180, maximum = 180, description = "Longitude (WGS 84)"),
+        ("lat" = f64, Query, minimum = -90, maximum = 90, description = "Latitude (WGS 84)"),
+    ),
+    responses((status = 200, body = LocatedView)),
+    extensions(("x-error-codes" = json!(["invalid_input", "outside_territory"])))
+)]
 async fn lookup(
     State(state): State<AppState>,
     caller: Caller,
@@ -175,32 +228,33 @@ async fn lookup(
     }
 }
 
-/// Import a GeoJSON FeatureCollection (the request body). Query parameters
-/// `map.FIELD=PROPERTY` and `set.FIELD=VALUE` adapt foreign files;
-/// `dry_run=true` validates only.
+/// Import a GeoJSON FeatureCollection of units (city-wide admins)
+///
+/// All or nothing. Query parameters `map.FIELD=PROPERTY` and
+/// `set.FIELD=VALUE` adapt foreign files; `dry_run=true` validates only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/territory/import",
+    tag = "territory",
+    params(
+        ("dry_run" = Option<bool>, Query, description = "`true` validates only"),
+        ("map.code" = Option<String>, Query, description = "The property holding the code (likewise `map.name`, `map.name_en`, `map.level`, `map.parent_code`, `map.label`, `map.households`)"),
+        ("set.level" = Option<String>, Query, description = "A fixed value for every feature (likewise any `set.FIELD`)"),
+    ),
+    request_body(content(
+        (FeatureCollection = "application/geo+json"),
+        (FeatureCollection = "application/json"),
+    )),
+    responses((status = 201, body = ImportReport)),
+    extensions(("x-error-codes" = json!(["invalid_input", "import_rejected", "unauthenticated", "forbidden", "conflict"])))
+)]
 async fn import(
     State(state): State<AppState>,
     caller: Caller,
     params: Params,
     body: String,
 ) -> ApiResult<impl IntoResponse> {
-    let actor = caller.require()?;
-    let atlas = state.atlas();
-    let root_chain: Vec<String> = atlas.territory().roots().map(|r| r.code.clone()).collect();
-    // Importing reshapes the whole territory: it needs city-wide authority
-    // (or, on an empty territory, any admin).
-    let chain = match &actor.scope {
-        grassroots_core::accounts::Scope::Unit(u) if root_chain.is_empty() => vec![u.clone()],
-        _ => root_chain,
-    };
-    authz::decide(
-        Some(actor),
-        Action::ImportTerritory,
-        &Target {
-            unit_chain: &chain,
-            ..Target::default()
-        },
-    )?;
+    ops::territory::authorize_import(&state, &caller)?;
     let mut map = FieldMap::default();
     for (k, v) in &params.0 {
         if let Some(field) = k.strip_prefix("map.") {
@@ -219,50 +273,32 @@ async fn import(
         }
     }
     let dry_run = params.text("dry_run") == Some("true");
-    let ctx = caller.ctx(&state);
-    let report =
-        ops::territory::import_geojson(&state.store, &ctx, body, map, dry_run, &mut |_, _| {})
-            .await?;
-    if !dry_run {
-        state.reload_atlas().await?;
-    }
+    let report = ops::territory::import(&state, &caller, body, map, dry_run).await?;
     Ok((axum::http::StatusCode::CREATED, Json(report)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct RetireRequest {
+    /// 1 to 500 characters.
     reason: String,
 }
 
+/// Retire a unit (admins over it); nothing is deleted
+#[utoipa::path(
+    post,
+    path = "/api/v1/territory/units/{code}/retire",
+    tag = "territory",
+    params(("code" = String, Path, description = "The unit's code")),
+    request_body = RetireRequest,
+    responses((status = 200, body = Retired)),
+    extensions(("x-error-codes" = json!(["invalid_input", "unauthenticated", "forbidden", "not_found", "conflict"])))
+)]
 async fn retire_unit(
     State(state): State<AppState>,
     caller: Caller,
     Path(code): Path<String>,
     Body(req): Body<RetireRequest>,
 ) -> ApiResult<Json<Value>> {
-    let actor = caller.require()?;
-    let atlas = state.atlas();
-    let chain = atlas.territory().chain(&code);
-    if chain.is_empty() {
-        return Err(ApiError::new(ErrorCode::NotFound));
-    }
-    authz::decide(
-        Some(actor),
-        Action::RetireUnit,
-        &Target {
-            unit_chain: &chain,
-            ..Target::default()
-        },
-    )?;
-    let reason = req.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(ApiError::invalid(
-            "reason",
-            "a reason of 1 to 500 characters is required",
-        ));
-    }
-    let ctx = caller.ctx(&state).with_reason(Some(reason.to_owned()));
-    state.store.retire_unit(&ctx, &code).await?;
-    state.reload_atlas().await?;
+    ops::territory::retire(&state, &caller, &code, &req.reason).await?;
     Ok(Json(json!({ "code": code, "retired": true })))
 }

@@ -10,8 +10,12 @@ use grassroots_core::authz::Action;
 use grassroots_store::StoredUser;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use super::extract::{Body, Params};
+use super::openapi::schema::{
+    DepartmentList, NewUser, PhoneRevealed, RoleChangeIn, RoleName, User, UserList,
+};
 use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::ops::users::{self as ops, RoleChange, UserQuery};
@@ -50,6 +54,20 @@ pub fn user_view(u: &StoredUser, reveal: bool) -> Value {
     })
 }
 
+/// Accounts in the caller's area (staff who read the directory)
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    tag = "users",
+    params(
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "At most this many (default 100)"),
+        ("offset" = Option<i64>, Query, minimum = 0, description = "Skip this many"),
+        ("role" = Option<RoleName>, Query, description = "Only this role"),
+        ("unit" = Option<String>, Query, description = "Only accounts scoped to this unit"),
+    ),
+    responses((status = 200, body = UserList)),
+    extensions(("x-error-codes" = json!(["invalid_input", "unauthenticated", "forbidden"])))
+)]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -68,6 +86,15 @@ async fn list(
     Ok(Json(json!({ "count": shown.len(), "users": shown })))
 }
 
+/// One account, the phone masked
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/{id}",
+    tag = "users",
+    params(("id" = i64, Path, description = "The account's id")),
+    responses((status = 200, body = User)),
+    extensions(("x-error-codes" = json!(["unauthenticated", "forbidden", "not_found"])))
+)]
 async fn detail(
     State(state): State<AppState>,
     caller: Caller,
@@ -77,12 +104,25 @@ async fn detail(
     Ok(Json(user_view(&user, false)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct ReasonRequest {
+    /// Why (written to the audit trail).
     reason: Option<String>,
 }
 
-/// The unmasked phone; the read is written to the audit trail with its reason.
+/// An account's unmasked phone
+///
+/// The read is written to the audit trail with its reason (required unless
+/// it is your own).
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/reveal-phone",
+    tag = "users",
+    params(("id" = i64, Path, description = "The account's id")),
+    request_body = ReasonRequest,
+    responses((status = 200, body = PhoneRevealed)),
+    extensions(("x-error-codes" = json!(["invalid_input", "unauthenticated", "forbidden", "not_found"])))
+)]
 async fn reveal_phone(
     State(state): State<AppState>,
     caller: Caller,
@@ -93,6 +133,15 @@ async fn reveal_phone(
     Ok(Json(json!({ "id": id, "phone": phone })))
 }
 
+/// Create an account (admins, within their area)
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    tag = "users",
+    request_body = NewUser,
+    responses((status = 201, body = User)),
+    extensions(("x-error-codes" = json!(["invalid_input", "unauthenticated", "forbidden", "conflict"])))
+)]
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -107,6 +156,16 @@ async fn changed(state: &AppState, id: i64) -> ApiResult<Json<Value>> {
     Ok(Json(user_view(&state.store.user(id).await?, false)))
 }
 
+/// Change an account's role and scope (its sessions and tokens are revoked)
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/role",
+    tag = "users",
+    params(("id" = i64, Path, description = "The account's id")),
+    request_body = RoleChangeIn,
+    responses((status = 200, body = User)),
+    extensions(("x-error-codes" = json!(["invalid_input", "unauthenticated", "forbidden", "not_found", "conflict"])))
+)]
 async fn set_role(
     State(state): State<AppState>,
     caller: Caller,
@@ -117,6 +176,16 @@ async fn set_role(
     changed(&state, id).await
 }
 
+/// Disable an account (its sessions and tokens are revoked)
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/disable",
+    tag = "users",
+    params(("id" = i64, Path, description = "The account's id")),
+    request_body = ReasonRequest,
+    responses((status = 200, body = User)),
+    extensions(("x-error-codes" = json!(["invalid_input", "unauthenticated", "forbidden", "not_found", "conflict"])))
+)]
 async fn disable(
     State(state): State<AppState>,
     caller: Caller,
@@ -127,6 +196,16 @@ async fn disable(
     changed(&state, id).await
 }
 
+/// Enable a disabled account
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/enable",
+    tag = "users",
+    params(("id" = i64, Path, description = "The account's id")),
+    request_body = ReasonRequest,
+    responses((status = 200, body = User)),
+    extensions(("x-error-codes" = json!(["invalid_input", "unauthenticated", "forbidden", "not_found", "conflict"])))
+)]
 async fn enable(
     State(state): State<AppState>,
     caller: Caller,
@@ -137,6 +216,15 @@ async fn enable(
     changed(&state, id).await
 }
 
+/// The departments (public)
+#[utoipa::path(
+    get,
+    path = "/api/v1/departments",
+    tag = "users",
+    params(("unit" = Option<String>, Query, description = "Only the departments of this unit's government")),
+    responses((status = 200, body = DepartmentList)),
+    extensions(("x-error-codes" = json!([])))
+)]
 async fn departments(State(state): State<AppState>, params: Params) -> ApiResult<Json<Value>> {
     let unit = params.text("unit");
     let list: Vec<_> = state

@@ -10,8 +10,13 @@ use grassroots_core::warning::{AlertCommand, AlertError, AlertStatus, WarnRules}
 use grassroots_store::{AlertFilter, StoreError, StoredAlert};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use super::extract::{Body, Params, parse_id};
+use super::openapi::schema::{
+    Alert, AlertAction, AlertDetail, AlertList, AlertStatusName, RunReport as RunReportView,
+    WarnRulesView,
+};
 use crate::api::require_city_wide;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -67,7 +72,15 @@ fn view(state: &AppState, a: &StoredAlert) -> Value {
     })
 }
 
-/// `GET /api/v1/alerts?status=open`: the alerts of the caller's area, newest day first.
+/// The alerts of the caller's area, newest day first
+#[utoipa::path(
+    get,
+    path = "/api/v1/alerts",
+    tag = "warning",
+    params(("status" = Option<AlertStatusName>, Query, description = "Only this status")),
+    responses((status = 200, body = AlertList)),
+    extensions(("x-error-codes" = json!(["invalid_input", "unauthenticated", "forbidden"])))
+)]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -124,8 +137,17 @@ async fn load(state: &AppState, raw: &str) -> ApiResult<StoredAlert> {
     }
 }
 
-/// `GET /api/v1/alerts/{id}`: the alert, its evidence, where its grids are, and the cases
-/// behind it (no contact data).
+/// One alert: its evidence, where its grids are, the cases behind it
+///
+/// The cases are listed without contact data.
+#[utoipa::path(
+    get,
+    path = "/api/v1/alerts/{id}",
+    tag = "warning",
+    params(("id" = i64, Path, description = "The alert's id")),
+    responses((status = 200, body = AlertDetail)),
+    extensions(("x-error-codes" = json!(["unauthenticated", "forbidden", "not_found"])))
+)]
 async fn detail(
     State(state): State<AppState>,
     caller: Caller,
@@ -168,8 +190,19 @@ async fn detail(
     Ok(Json(out))
 }
 
-/// `POST /api/v1/alerts/{id}/actions` with `{"action": "acknowledge"}`,
-/// `{"action": "act", "note": …}` or `{"action": "dismiss", "reason": …}`.
+/// Acknowledge, act on or dismiss an alert
+///
+/// `{"action": "acknowledge"}`, `{"action": "act", "note": …}` or
+/// `{"action": "dismiss", "reason": …}`; audited.
+#[utoipa::path(
+    post,
+    path = "/api/v1/alerts/{id}/actions",
+    tag = "warning",
+    params(("id" = i64, Path, description = "The alert's id")),
+    request_body = AlertAction,
+    responses((status = 200, body = Alert)),
+    extensions(("x-error-codes" = json!(["invalid_input", "unauthenticated", "forbidden", "not_found", "conflict"])))
+)]
 async fn respond(
     State(state): State<AppState>,
     caller: Caller,
@@ -205,7 +238,14 @@ async fn respond(
     Ok(Json(view(&state, &fresh)))
 }
 
-/// `GET /api/v1/admin/warn-rules`: the rules in force and the false alerts a year they allow.
+/// The early-warning rules in force and the false alerts a year they allow (city-wide admins)
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/warn-rules",
+    tag = "warning",
+    responses((status = 200, body = WarnRulesView)),
+    extensions(("x-error-codes" = json!(["unauthenticated", "forbidden"])))
+)]
 async fn get_rules(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     require_city_wide(&state, &caller, Action::ManageWarnRules)?;
     let rules = warning::rules(&state).await?;
@@ -215,7 +255,15 @@ async fn get_rules(State(state): State<AppState>, caller: Caller) -> ApiResult<J
     })))
 }
 
-/// `PUT /api/v1/admin/warn-rules`: replace the rules (checked whole, audited).
+/// Replace the early-warning rules, checked whole (city-wide admins; audited)
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/warn-rules",
+    tag = "warning",
+    request_body(content = Object, description = "`core::warning::WarnRules`; fields left out take their defaults"),
+    responses((status = 200, body = WarnRulesView)),
+    extensions(("x-error-codes" = json!(["invalid_input", "unauthenticated", "forbidden", "conflict"])))
+)]
 async fn put_rules(
     State(state): State<AppState>,
     caller: Caller,
@@ -243,13 +291,23 @@ async fn put_rules(
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RunRequest {
+    /// `YYYY-MM-DD`; default yesterday.
+    #[schema(format = Date)]
     day: Option<String>,
 }
 
-/// `POST /api/v1/admin/warn/run` with `{"day": "YYYY-MM-DD"}` (default: yesterday).
+/// Run the early-warning analysis of a day now (city-wide admins)
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/warn/run",
+    tag = "warning",
+    request_body = RunRequest,
+    responses((status = 200, body = RunReportView)),
+    extensions(("x-error-codes" = json!(["invalid_input", "unauthenticated", "forbidden", "conflict"])))
+)]
 async fn run_now(
     State(state): State<AppState>,
     caller: Caller,

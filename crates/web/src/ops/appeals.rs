@@ -499,6 +499,8 @@ pub struct TickReport {
     pub messages_failed: u64,
     /// Dispute cases past their time limit, escalated (see `ops::mediation::tick`).
     pub disputes_escalated: u64,
+    /// Public questions past their limit, noted (see `ops::questions::tick`).
+    pub questions_overdue: u64,
 }
 
 /// Process every appeal whose act-by time is at or before `now`: escalate
@@ -565,6 +567,7 @@ pub async fn tick(state: &AppState, now: i64) -> ApiResult<TickReport> {
         tx.commit().await?;
     }
     report.disputes_escalated = crate::ops::mediation::tick(state, now).await?.escalated;
+    report.questions_overdue = crate::ops::questions::tick(state, now).await?;
     let (sent, failed) = deliver_outbox(state, now).await?;
     report.messages_sent = sent;
     report.messages_failed = failed;

@@ -6,6 +6,8 @@ pub mod audit;
 pub mod intake_queue;
 pub mod mediation;
 pub mod open311_clients;
+pub mod questions;
+pub mod rules;
 pub mod sms;
 pub mod territory;
 pub mod users;

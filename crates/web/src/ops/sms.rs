@@ -53,6 +53,13 @@ pub fn render(m: &OutboxMessage) -> String {
                 .unwrap_or("")
                 .replace('T', " ")
         ),
+        "question_answered" => format!(
+            "【12345】您关注的网络问政问题（编号 {}）已公开答复，请在“网络问政”查看。",
+            m.params
+                .get("question_id")
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or_default()
+        ),
         "login_code" => format!(
             "【12345】您的登录验证码是 {}，10分钟内有效。",
             param(m, "code")

@@ -5,6 +5,7 @@
 //! script or a request off the server's origin.
 
 mod admin;
+mod api_docs;
 mod assets;
 mod audit;
 pub(crate) mod cache;
@@ -15,6 +16,7 @@ mod grid;
 mod mediation;
 mod page;
 mod portal;
+mod questions;
 mod resident;
 mod session;
 mod staff;
@@ -43,9 +45,11 @@ pub fn routes() -> Router<AppState> {
         .merge(dashboard::routes())
         .merge(grid::routes())
         .merge(portal::routes())
+        .merge(questions::routes())
         .merge(mediation::routes())
         .merge(admin::routes())
         .merge(audit::routes())
+        .merge(api_docs::routes())
         .layer(middleware::from_fn(page::render_failures))
         .layer(middleware::from_fn(page_headers))
         .merge(assets::routes())

@@ -61,7 +61,12 @@ pub(super) const TEMPLATES: &[(&str, &str)] = &[
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
-    let modules = [super::admin::TEMPLATES, super::audit::TEMPLATES];
+    let modules = [
+        super::admin::TEMPLATES,
+        super::audit::TEMPLATES,
+        super::api_docs::TEMPLATES,
+        super::questions::TEMPLATES,
+    ];
     for (name, source) in TEMPLATES.iter().chain(modules.into_iter().flatten()) {
         if let Err(e) = env.add_template(name, source) {
             tracing::error!(%name, error = %e, "template does not compile");
@@ -138,8 +143,12 @@ impl FromRequestParts<AppState> for Ui {
 /// login). A POST's answer is shown at the action's address, which a GET
 /// cannot repeat: its page is the address without the action.
 fn page_path(parts: &Parts) -> String {
-    const ACTIONS: [&str; 11] = [
+    const ACTIONS: [&str; 15] = [
         "reveal",
+        "follow",
+        "unfollow",
+        "answer",
+        "transfer",
         "step",
         "rate",
         "withdraw",
@@ -257,12 +266,14 @@ fn nav(actor: Option<&Actor>, path: &str) -> Value {
         None => &[
             ("/submit", "nav-submit"),
             ("/track", "nav-track"),
+            ("/questions", "nav-questions"),
             ("/portal", "nav-portal"),
         ],
         Some(Role::Resident) => &[
             ("/submit", "nav-submit"),
             ("/track", "nav-track"),
             ("/my", "nav-my"),
+            ("/questions", "nav-questions"),
             ("/disputes", "nav-disputes"),
             ("/portal", "nav-portal"),
         ],
@@ -280,7 +291,7 @@ fn nav(actor: Option<&Actor>, path: &str) -> Value {
             ("/submit", "nav-intake"),
             ("/dashboard", "nav-dashboard"),
         ],
-        Some(Role::DepartmentStaff) => &[("/inbox", "nav-inbox")],
+        Some(Role::DepartmentStaff) => &[("/inbox", "nav-inbox"), ("/questions", "nav-questions")],
         Some(Role::Auditor) => &[("/audit", "nav-audit")],
         Some(Role::Admin) => &[("/admin", "nav-admin")],
         Some(
@@ -426,6 +437,8 @@ mod tests {
         let modules = [
             super::super::admin::TEMPLATES,
             super::super::audit::TEMPLATES,
+            super::super::api_docs::TEMPLATES,
+            super::super::questions::TEMPLATES,
         ];
         TEMPLATES
             .iter()

@@ -404,7 +404,7 @@ async fn hints(
 
 /// The submission allowance is counted per account, or per address for
 /// anonymous residents (the peer address is in the form's connection).
-fn submitter_key(ui: &Ui) -> Option<String> {
+pub(super) fn submitter_key(ui: &Ui) -> Option<String> {
     use grassroots_core::accounts::Role;
     match ui.actor() {
         Some(a) if a.role == Role::Resident => Some(format!("user:{}", a.user_id)),

@@ -19,41 +19,55 @@ use rand::RngCore as _;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
 use super::views;
 use crate::api::extract::Body;
+use crate::api::openapi::schema::{ChannelName, DuplicateList, Submitted, UrgencyName};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::ops::appeals::handler_level;
 use crate::state::AppState;
 
-#[derive(Debug, Default, Deserialize)]
+/// Where: a point (`lon`, `lat`), or an address with the unit it is in.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[schema(as = AppealLocationIn)]
 pub struct LocationIn {
     pub lon: Option<f64>,
     pub lat: Option<f64>,
     pub address: Option<String>,
+    /// The unit of the address.
     pub unit: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[schema(as = AppealContactIn)]
 pub struct ContactIn {
     pub name: Option<String>,
     pub phone: Option<String>,
 }
 
 /// The submission as sent (the stable interface of the issue).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct Submission {
+    /// A category code from `GET /api/v1/categories`.
     pub category: Option<String>,
     pub description: Option<String>,
     #[serde(default)]
     pub location: LocationIn,
     #[serde(default)]
     pub contact: ContactIn,
+    /// Publish it (masked) on the public portal.
     #[serde(default)]
     pub publish: bool,
+    #[schema(value_type = Option<UrgencyName>)]
     pub urgency: Option<String>,
+    /// `web` or `api` for anyone; `hotline` for operators, `grid_patrol`
+    /// for grid workers (`open311` only through Open311).
+    #[schema(value_type = Option<ChannelName>)]
     pub channel: Option<String>,
+    /// Resubmitting with the same key returns the first appeal (also the
+    /// `Idempotency-Key` header).
     pub idempotency_key: Option<String>,
     /// A grid worker settled it on the spot (就地解决), with a note.
     #[serde(default)]
@@ -108,7 +122,7 @@ fn check_channel(caller: &Caller, channel: Channel, open311: bool) -> ApiResult<
     }
 }
 
-fn field_errors(errors: Vec<intake::FieldError>) -> ApiError {
+pub(crate) fn field_errors(errors: Vec<intake::FieldError>) -> ApiError {
     let first = errors.first().map(|e| e.field).unwrap_or("body");
     let detail = errors
         .iter()
@@ -190,6 +204,23 @@ fn fingerprint(n: &NewAppeal, photos: &[grassroots_store::NewPhoto]) -> String {
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
 
+/// File an appeal (anyone; staff for a caller)
+///
+/// Checked, located, routed and saved. A resubmission with the same
+/// idempotency key answers 200 with the first appeal. Anonymous callers
+/// and residents are limited per hour.
+#[utoipa::path(
+    post,
+    path = "/api/v1/appeals",
+    tag = "appeals",
+    params(("idempotency-key" = Option<String>, Header, description = "Resubmitting with the same key returns the first appeal")),
+    request_body = Submission,
+    responses(
+        (status = 201, description = "Filed", body = Submitted),
+        (status = 200, description = "Already filed with this idempotency key", body = Submitted),
+    ),
+    extensions(("x-error-codes" = json!(["invalid_input", "outside_territory", "conflict", "rate_limited", "payload_too_large", "unsupported_media_type"])))
+)]
 pub async fn submit(
     State(state): State<AppState>,
     caller: Caller,
@@ -452,6 +483,19 @@ pub async fn duplicates(
         .collect())
 }
 
+/// Open appeals of a category near a point, nearest first (staff)
+#[utoipa::path(
+    get,
+    path = "/api/v1/appeals/duplicates",
+    tag = "appeals",
+    params(
+        ("category" = String, Query, description = "A category code"),
+        ("lon" = f64, Query, description = "Longitude"),
+        ("lat" = f64, Query, description = "Latitude"),
+    ),
+    responses((status = 200, body = DuplicateList)),
+    extensions(("x-error-codes" = json!(["invalid_input", "unauthenticated", "forbidden"])))
+)]
 pub async fn duplicate_check(
     State(state): State<AppState>,
     caller: Caller,

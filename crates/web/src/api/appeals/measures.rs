@@ -13,6 +13,7 @@ use jiff::civil::Date;
 use serde_json::{Value, json};
 
 use crate::api::extract::Params;
+use crate::api::openapi::schema::Measures;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -34,6 +35,25 @@ fn rate(r: &Rate) -> Value {
     json!({"numerator": r.numerator, "denominator": r.denominator, "value": r.value})
 }
 
+/// The standard rates of an area, a department or the city (public)
+///
+/// Response, resolution, satisfaction, on-time and local resolution, each
+/// with its numerator and denominator, over a period (default: the last
+/// 365 days).
+#[utoipa::path(
+    get,
+    path = "/api/v1/measures",
+    tag = "rules",
+    params(
+        ("unit" = Option<String>, Query, description = "A unit's area (not with `department`)"),
+        ("department" = Option<String>, Query, description = "A department (not with `unit`)"),
+        ("category" = Option<String>, Query, description = "Only this category"),
+        ("from" = Option<String>, Query, format = Date, description = "First day, YYYY-MM-DD"),
+        ("to" = Option<String>, Query, format = Date, description = "Last day, YYYY-MM-DD (default today)"),
+    ),
+    responses((status = 200, body = Measures)),
+    extensions(("x-error-codes" = json!(["invalid_input"])))
+)]
 pub async fn measures(State(state): State<AppState>, params: Params) -> ApiResult<Json<Value>> {
     let now = state.now_micros();
     let today = local_date(Timestamp::from_microsecond(now).map_err(ApiError::internal)?);

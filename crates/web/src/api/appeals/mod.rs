@@ -2,9 +2,9 @@
 //! tracking page, the taxonomy, the measures, notifications and tasks.
 
 pub(crate) mod intake;
-mod measures;
+pub(crate) mod measures;
 pub(crate) mod photos;
-mod rules;
+pub(crate) mod rules;
 pub mod views;
 
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -17,8 +17,13 @@ use grassroots_core::authz::{self, Action};
 use grassroots_store::{AppealFilter, StoredAppeal};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use super::extract::{Body, Params, parse_id};
+use super::openapi::schema::{
+    AppealPage, AppealStatus, AppealView, Category, ContactRevealed, HandlerIn, NotificationList,
+    ReceiptPage, SatisfactionName, TaskList,
+};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::ops::appeals::{Acting, Placement, act, is_assisting};
@@ -104,6 +109,18 @@ pub(crate) async fn readable(
     Ok((a, own && !authz::works_appeals(actor.role)))
 }
 
+/// One appeal: the staff view, or the resident's own view
+///
+/// An appeal outside the caller's jurisdiction is `not_found` (its
+/// existence is not disclosed).
+#[utoipa::path(
+    get,
+    path = "/api/v1/appeals/{id}",
+    tag = "appeals",
+    params(("id" = i64, Path, description = "The appeal's id")),
+    responses((status = 200, body = AppealView)),
+    extensions(("x-error-codes" = json!(["unauthenticated", "not_found"])))
+)]
 async fn detail(
     State(state): State<AppState>,
     caller: Caller,
@@ -125,12 +142,22 @@ async fn detail(
 /// Longest internal note.
 const MAX_NOTE_CHARS: usize = 1000;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct NoteBody {
+    /// At most 1000 characters.
     text: String,
 }
 
-/// `POST /api/v1/appeals/{id}/notes`: an internal note for staff.
+/// Add an internal note (staff; never shown to the resident; audited)
+#[utoipa::path(
+    post,
+    path = "/api/v1/appeals/{id}/notes",
+    tag = "appeals",
+    params(("id" = i64, Path, description = "The appeal's id")),
+    request_body = NoteBody,
+    responses((status = 204, description = "Noted")),
+    extensions(("x-error-codes" = json!(["invalid_input", "unauthenticated", "forbidden", "not_found"])))
+)]
 async fn note(
     State(state): State<AppState>,
     caller: Caller,
@@ -170,6 +197,15 @@ pub(crate) async fn add_note(
         .await?)
 }
 
+/// The requester's unmasked phone (staff allowed to see it; audited)
+#[utoipa::path(
+    post,
+    path = "/api/v1/appeals/{id}/reveal-contact",
+    tag = "appeals",
+    params(("id" = i64, Path, description = "The appeal's id")),
+    responses((status = 200, body = ContactRevealed)),
+    extensions(("x-error-codes" = json!(["unauthenticated", "forbidden", "not_found"])))
+)]
 async fn reveal_contact(
     State(state): State<AppState>,
     caller: Caller,
@@ -213,6 +249,21 @@ pub(crate) fn requester_ctx(state: &AppState, caller: &Caller) -> grassroots_sto
     ctx
 }
 
+/// Appeals of the caller's area or department (staff), soonest due first
+#[utoipa::path(
+    get,
+    path = "/api/v1/appeals",
+    tag = "appeals",
+    params(
+        ("status" = Option<AppealStatus>, Query, description = "Only this status"),
+        ("mine" = Option<bool>, Query, description = "`true`: only what the caller's unit or department handles now"),
+        ("supervised" = Option<bool>, Query, description = "`true`: only supervised appeals"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Default 50"),
+        ("offset" = Option<i64>, Query, minimum = 0),
+    ),
+    responses((status = 200, body = AppealPage)),
+    extensions(("x-error-codes" = json!(["invalid_input", "unauthenticated", "forbidden"])))
+)]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -260,8 +311,20 @@ async fn list(
     ))
 }
 
-/// A signed-in resident's own appeals ("my appeals"), newest first, in
-/// the resident's view (no timeline; open one for its steps).
+/// A signed-in resident's own appeals, newest first
+///
+/// Receipts only: open one for its timeline.
+#[utoipa::path(
+    get,
+    path = "/api/v1/my/appeals",
+    tag = "appeals",
+    params(
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Default 50"),
+        ("offset" = Option<i64>, Query, minimum = 0),
+    ),
+    responses((status = 200, body = ReceiptPage)),
+    extensions(("x-error-codes" = json!(["invalid_input", "unauthenticated"])))
+)]
 async fn my_appeals(
     State(state): State<AppState>,
     caller: Caller,
@@ -291,10 +354,12 @@ fn parse_status(s: &str) -> ApiResult<Status> {
 
 /// One workflow step as sent: `{"action": "sign"}`, `{"action": "reply",
 /// "text": …}`, … with an optional `version` the client last saw.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case")]
+#[schema(as = AppealStepAction)]
 enum StepIn {
     Dispatch {
+        #[schema(value_type = HandlerIn)]
         to: Handler,
     },
     Sign,
@@ -302,6 +367,7 @@ enum StepIn {
         reason: String,
     },
     Reroute {
+        #[schema(value_type = HandlerIn)]
         to: Handler,
         reason: String,
     },
@@ -318,6 +384,7 @@ enum StepIn {
         target: i64,
     },
     Escalate {
+        #[schema(value_type = HandlerIn)]
         to: Handler,
     },
     Withdraw {
@@ -325,11 +392,13 @@ enum StepIn {
     },
     Rate {
         resolved: bool,
+        #[schema(value_type = SatisfactionName)]
         satisfaction: Satisfaction,
         comment: Option<String>,
     },
     /// Joint handling: the lead calls units or departments in.
     CallIn {
+        #[schema(value_type = Vec<HandlerIn>)]
         to: Vec<Handler>,
         reason: String,
     },
@@ -345,10 +414,13 @@ enum StepIn {
     },
 }
 
-#[derive(Debug, Deserialize)]
+/// One workflow step: `{"action": "sign"}`, `{"action": "reply", "text": …}`, …
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = AppealStep)]
 struct StepBody {
     #[serde(flatten)]
     step: StepIn,
+    /// The version last seen: a step on a changed appeal is a `conflict`.
     version: Option<i64>,
 }
 
@@ -388,6 +460,19 @@ impl From<StepIn> for Command {
     }
 }
 
+/// Take a workflow step on an appeal (its handler, dispatcher or supervisor)
+///
+/// Which steps a caller may take depends on the appeal's state and the
+/// caller's part in it; a refused step changes nothing.
+#[utoipa::path(
+    post,
+    path = "/api/v1/appeals/{id}/actions",
+    tag = "appeals",
+    params(("id" = i64, Path, description = "The appeal's id")),
+    request_body = StepBody,
+    responses((status = 200, description = "The appeal after the step (staff view, no timeline)", body = AppealView)),
+    extensions(("x-error-codes" = json!(["invalid_input", "unauthenticated", "forbidden", "not_found", "conflict"])))
+)]
 async fn step(
     State(state): State<AppState>,
     caller: Caller,
@@ -415,7 +500,17 @@ pub(crate) async fn by_code(state: &AppState, code: &str) -> ApiResult<StoredApp
     Ok(state.store.appeal_by_tracking_code(&code).await?)
 }
 
-/// The resident's view by tracking code: public steps only, no contact.
+/// An appeal by its tracking code: the resident's view (public)
+///
+/// Public steps only, no contact data.
+#[utoipa::path(
+    get,
+    path = "/api/v1/track/{code}",
+    tag = "appeals",
+    params(("code" = String, Path, description = "The tracking code")),
+    responses((status = 200, body = AppealView)),
+    extensions(("x-error-codes" = json!(["not_found"])))
+)]
 async fn track(State(state): State<AppState>, Path(code): Path<String>) -> ApiResult<Json<Value>> {
     let a = by_code(&state, &code).await?;
     let timeline = state.store.timeline(a.id).await?;
@@ -426,8 +521,19 @@ async fn track(State(state): State<AppState>, Path(code): Path<String>) -> ApiRe
     Ok(Json(view))
 }
 
+/// Rate or withdraw an appeal with its tracking code
+///
 /// The tracking code is the anonymous resident's credential: with it they
-/// may rate or withdraw their appeal, nothing else.
+/// may `rate` or `withdraw`, nothing else.
+#[utoipa::path(
+    post,
+    path = "/api/v1/track/{code}/actions",
+    tag = "appeals",
+    params(("code" = String, Path, description = "The tracking code")),
+    request_body = StepBody,
+    responses((status = 200, description = "The appeal after the step (the resident's view)", body = AppealView)),
+    extensions(("x-error-codes" = json!(["invalid_input", "forbidden", "not_found", "conflict"])))
+)]
 async fn track_step(
     State(state): State<AppState>,
     caller: Caller,
@@ -453,7 +559,14 @@ async fn track_step(
     Ok(Json(views::public(&state, &after, &departments, &timeline)))
 }
 
-/// The taxonomy: public, so that every client can offer the categories.
+/// The categories of appeals (public)
+#[utoipa::path(
+    get,
+    path = "/api/v1/categories",
+    tag = "rules",
+    responses((status = 200, body = Vec<Category>)),
+    extensions(("x-error-codes" = json!([])))
+)]
 async fn categories(State(state): State<AppState>) -> Json<Value> {
     let t = &state.taxonomy();
     let items: Vec<Value> = t
@@ -480,7 +593,14 @@ async fn categories(State(state): State<AppState>) -> Json<Value> {
     Json(json!(items))
 }
 
-/// Notifications for the caller's unit or department.
+/// Notifications for the caller's unit or department
+#[utoipa::path(
+    get,
+    path = "/api/v1/notifications",
+    tag = "appeals",
+    responses((status = 200, body = NotificationList)),
+    extensions(("x-error-codes" = json!(["unauthenticated"])))
+)]
 async fn notifications(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     let actor = caller.require()?;
     let target = match &actor.scope {
@@ -499,7 +619,14 @@ async fn notifications(State(state): State<AppState>, caller: Caller) -> ApiResu
     Ok(Json(json!({ "items": items })))
 }
 
-/// Open tasks (return visits) of the caller's unit.
+/// Open tasks (return visits) of the caller's unit
+#[utoipa::path(
+    get,
+    path = "/api/v1/tasks",
+    tag = "appeals",
+    responses((status = 200, body = TaskList)),
+    extensions(("x-error-codes" = json!(["unauthenticated"])))
+)]
 async fn tasks(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     let actor = caller.require()?;
     let Some(unit) = actor.scope.unit() else {

@@ -16,15 +16,17 @@ use grassroots_store::{NewPhoto, PhotoMeta, StoredAppeal};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
 use super::{by_code, readable};
 use crate::api::extract::{Params, parse_id};
+use crate::api::openapi::schema::PhotoIds;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-/// A photo inside a JSON submission.
-#[derive(Debug, Deserialize)]
+/// A photo inside a JSON submission (JPEG, PNG or WebP).
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct PhotoIn {
     /// Standard base64 of the image bytes.
     pub data: String,
@@ -122,8 +124,26 @@ async fn save(
     Ok((StatusCode::CREATED, Json(json!({ "ids": ids }))).into_response())
 }
 
-/// `POST /api/v1/appeals/{id}/photos`: staff who may read the appeal add a
-/// photo (e.g. of the finished work with a reply); the body is the image.
+/// Add a photo to an appeal (staff who may read it)
+///
+/// E.g. of the finished work with a reply. The body is the image; its type
+/// is decided from its bytes (JPEG, PNG or WebP).
+#[utoipa::path(
+    post,
+    path = "/api/v1/appeals/{id}/photos",
+    tag = "appeals",
+    params(
+        ("id" = i64, Path, description = "The appeal's id"),
+        ("purpose" = Option<String>, Query, pattern = "^(intake|on_site|reply)$", description = "`intake` (default), `on_site` or `reply`"),
+    ),
+    request_body(content(
+        (Vec<u8> = "image/jpeg"),
+        (Vec<u8> = "image/png"),
+        (Vec<u8> = "image/webp"),
+    )),
+    responses((status = 201, body = PhotoIds)),
+    extensions(("x-error-codes" = json!(["invalid_input", "unauthenticated", "not_found", "conflict", "payload_too_large", "unsupported_media_type"])))
+)]
 pub async fn add_by_staff(
     State(state): State<AppState>,
     caller: Caller,
@@ -138,8 +158,22 @@ pub async fn add_by_staff(
     save(&state, &caller, &a, photo).await
 }
 
-/// `POST /api/v1/track/{code}/photos`: the resident adds a photo to their
-/// own open appeal.
+/// Add a photo to an open appeal with its tracking code
+///
+/// The body is the image (JPEG, PNG or WebP).
+#[utoipa::path(
+    post,
+    path = "/api/v1/track/{code}/photos",
+    tag = "appeals",
+    params(("code" = String, Path, description = "The tracking code")),
+    request_body(content(
+        (Vec<u8> = "image/jpeg"),
+        (Vec<u8> = "image/png"),
+        (Vec<u8> = "image/webp"),
+    )),
+    responses((status = 201, body = PhotoIds)),
+    extensions(("x-error-codes" = json!(["invalid_input", "not_found", "conflict", "payload_too_large", "unsupported_media_type"])))
+)]
 pub async fn add_by_code(
     State(state): State<AppState>,
     caller: Caller,
@@ -174,6 +208,22 @@ fn serve(meta: &PhotoMeta, bytes: Vec<u8>) -> ApiResult<Response> {
         .into_response())
 }
 
+/// A photo of an appeal (staff who may read it)
+#[utoipa::path(
+    get,
+    path = "/api/v1/appeals/{id}/photos/{photo}",
+    tag = "appeals",
+    params(
+        ("id" = i64, Path, description = "The appeal's id"),
+        ("photo" = i64, Path, description = "The photo's id"),
+    ),
+    responses((status = 200, description = "The image, served with the type read from its bytes", content(
+        (Vec<u8> = "image/jpeg"),
+        (Vec<u8> = "image/png"),
+        (Vec<u8> = "image/webp"),
+    ))),
+    extensions(("x-error-codes" = json!(["unauthenticated", "not_found"])))
+)]
 pub async fn get_by_staff(
     State(state): State<AppState>,
     caller: Caller,
@@ -185,6 +235,22 @@ pub async fn get_by_staff(
     serve(&meta, bytes)
 }
 
+/// A photo of an appeal, by its tracking code
+#[utoipa::path(
+    get,
+    path = "/api/v1/track/{code}/photos/{photo}",
+    tag = "appeals",
+    params(
+        ("code" = String, Path, description = "The tracking code"),
+        ("photo" = i64, Path, description = "The photo's id"),
+    ),
+    responses((status = 200, description = "The image, served with the type read from its bytes", content(
+        (Vec<u8> = "image/jpeg"),
+        (Vec<u8> = "image/png"),
+        (Vec<u8> = "image/webp"),
+    ))),
+    extensions(("x-error-codes" = json!(["not_found"])))
+)]
 pub async fn get_by_code(
     State(state): State<AppState>,
     Path((code, photo)): Path<(String, String)>,

@@ -5,17 +5,26 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use grassroots_core::appeals::{HolidayCalendar, Taxonomy};
+use grassroots_core::appeals::Taxonomy;
 use grassroots_core::authz::Action;
 use serde_json::{Value, json};
 
 use crate::api::extract::Body;
+use crate::api::openapi::schema::{Calendar, CalendarSaved, TaxonomyDoc, TaxonomySaved};
 use crate::api::require_city_wide;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::state::{AppState, CALENDAR_KEY_PREFIX, TAXONOMY_KEY};
+use crate::ops::rules;
+use crate::state::{AppState, TAXONOMY_KEY};
 
-/// `GET /api/v1/admin/taxonomy`: the taxonomy in force, in its file format.
+/// The taxonomy in force, in its file format (city-wide admins)
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/taxonomy",
+    tag = "rules",
+    responses((status = 200, body = TaxonomyDoc)),
+    extensions(("x-error-codes" = json!(["unauthenticated", "forbidden"])))
+)]
 pub async fn get_taxonomy(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     require_city_wide(&state, &caller, Action::ManageAppealRules)?;
     let custom = state.store.setting(TAXONOMY_KEY).await?.is_some();
@@ -25,7 +34,15 @@ pub async fn get_taxonomy(State(state): State<AppState>, caller: Caller) -> ApiR
     })))
 }
 
-/// `PUT /api/v1/admin/taxonomy`: replace the taxonomy (checked whole).
+/// Replace the taxonomy, checked whole (city-wide admins; new cases only)
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/taxonomy",
+    tag = "rules",
+    request_body(content = Object, description = "`data/categories.json`'s format: groups, categories, limits"),
+    responses((status = 200, body = TaxonomySaved)),
+    extensions(("x-error-codes" = json!(["invalid_input", "unauthenticated", "forbidden", "conflict"])))
+)]
 pub async fn put_taxonomy(
     State(state): State<AppState>,
     caller: Caller,
@@ -35,18 +52,7 @@ pub async fn put_taxonomy(
     let text = body.to_string();
     let taxonomy = Taxonomy::parse(&text)
         .map_err(|e| ApiError::invalid("taxonomy", format!("{}: {e}", e.problem())))?;
-    // Store the checked form: what is read back is exactly what is in force.
-    let canonical = serde_json::to_string(&taxonomy).map_err(ApiError::internal)?;
-    let mut tx = state.store.write().await?;
-    tx.put_setting_as(
-        &caller.ctx(&state),
-        "taxonomy.update",
-        TAXONOMY_KEY,
-        &canonical,
-    )
-    .await?;
-    tx.commit().await?;
-    state.reload_rules().await?;
+    rules::save_taxonomy(&state, &caller, &taxonomy, None).await?;
     Ok(Json(json!({
         "source": "custom",
         "categories": taxonomy.categories().len(),
@@ -54,8 +60,16 @@ pub async fn put_taxonomy(
     })))
 }
 
-/// `GET /api/v1/calendar`: the working-day calendar, year by year (public:
-/// residents see how deadlines are counted).
+/// The working-day calendar, year by year (public)
+///
+/// Residents see how deadlines are counted.
+#[utoipa::path(
+    get,
+    path = "/api/v1/calendar",
+    tag = "rules",
+    responses((status = 200, body = Calendar)),
+    extensions(("x-error-codes" = json!([])))
+)]
 pub async fn get_calendar(State(state): State<AppState>) -> Json<Value> {
     let calendar = state.calendar();
     let years: Vec<Value> = calendar
@@ -66,7 +80,16 @@ pub async fn get_calendar(State(state): State<AppState>) -> Json<Value> {
     Json(json!({ "years": years }))
 }
 
-/// `PUT /api/v1/admin/calendar/{year}`: add or replace one year's schedule.
+/// Add or replace one year's holidays and adjusted workdays (city-wide admins)
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/calendar/{year}",
+    tag = "rules",
+    params(("year" = i64, Path, description = "The year, e.g. 2027")),
+    request_body(content = Object, description = "`data/holidays/YEAR.json`'s format"),
+    responses((status = 200, body = CalendarSaved)),
+    extensions(("x-error-codes" = json!(["invalid_input", "unauthenticated", "forbidden", "conflict"])))
+)]
 pub async fn put_calendar_year(
     State(state): State<AppState>,
     caller: Caller,
@@ -74,24 +97,9 @@ pub async fn put_calendar_year(
     Body(body): Body<Value>,
 ) -> ApiResult<Json<Value>> {
     require_city_wide(&state, &caller, Action::ManageAppealRules)?;
-    let year: i16 = year
-        .parse()
-        .map_err(|_| ApiError::invalid("year", "a year such as 2027"))?;
-    let schedule = HolidayCalendar::parse_year(&body.to_string())
-        .map_err(|e| ApiError::invalid("calendar", format!("{}: {e}", e.problem())))?;
-    if schedule.year() != year {
-        return Err(ApiError::invalid(
-            "year",
-            format!("the file is for {}, not {year}", schedule.year()),
-        ));
-    }
-    let canonical = serde_json::to_string(&schedule).map_err(ApiError::internal)?;
-    let key = format!("{CALENDAR_KEY_PREFIX}{year}");
-    let mut tx = state.store.write().await?;
-    tx.put_setting_as(&caller.ctx(&state), "calendar.update", &key, &canonical)
-        .await?;
-    tx.commit().await?;
-    state.reload_rules().await?;
+    let year = rules::year_of(&year)?;
+    let schedule = rules::schedule_for(year, &body.to_string())?;
+    rules::save_calendar_year(&state, &caller, &schedule, None).await?;
     Ok(Json(json!({
         "year": year,
         "holidays": schedule.holidays().len(),

@@ -259,6 +259,24 @@ pub fn html(blocks: &[Block], lang: Lang) -> String {
 }
 
 /// `?format=pdf` for a PDF, else the printable page.
+/// The written agreement as a printable page, or a PDF
+///
+/// In the request's language, with what the People's Mediation Law (art.
+/// 29) expects it to state. It names the parties, so reading it is audited.
+#[utoipa::path(
+    get,
+    path = "/api/v1/disputes/{id}/agreement",
+    tag = "mediation",
+    params(
+        ("id" = i64, Path, description = "The case's id"),
+        ("format" = Option<String>, Query, pattern = "^(html|pdf)$", description = "`pdf` for a PDF; an HTML page otherwise"),
+    ),
+    responses((status = 200, description = "The agreement", content(
+        (String = "text/html"),
+        (Vec<u8> = "application/pdf"),
+    ))),
+    extensions(("x-error-codes" = json!(["unauthenticated", "forbidden", "not_found"])))
+)]
 pub async fn agreement(
     State(state): State<AppState>,
     caller: Caller,

@@ -20,8 +20,13 @@ use grassroots_core::territory::Level;
 use grassroots_store::{DisputeFilter, StoredDispute};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use super::extract::{Body, Params, parse_id};
+use super::openapi::schema::{
+    DisputeList, DisputeStatus, DisputeView, MediationMeasures, Org, OrgKindName, OrgList,
+    RevealedParties,
+};
 use crate::api::require_city_wide;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -82,7 +87,14 @@ pub(crate) async fn load(
     Ok((d, place, orgs, sight))
 }
 
-/// `GET /api/v1/mediation/orgs`: every organisation (public information), staff only.
+/// Every mediation organisation (staff)
+#[utoipa::path(
+    get,
+    path = "/api/v1/mediation/orgs",
+    tag = "mediation",
+    responses((status = 200, body = OrgList)),
+    extensions(("x-error-codes" = json!(["unauthenticated", "forbidden"])))
+)]
 async fn list_orgs(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     let actor = caller.require()?;
     if actor.role == Role::Resident {
@@ -96,15 +108,28 @@ async fn list_orgs(State(state): State<AppState>, caller: Caller) -> ApiResult<J
     })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = OrgIn)]
 struct OrgBody {
+    /// 1 to 100 characters.
     name: String,
+    #[schema(value_type = OrgKindName)]
     kind: String,
+    /// A community, street, district or the city.
     unit: String,
 }
 
-/// `PUT /api/v1/admin/mediation/orgs/{code}`: create or rename an organisation (admin).
+/// Create or rename a mediation organisation (city-wide admins)
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/mediation/orgs/{code}",
+    tag = "mediation",
+    params(("code" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "The organisation's code")),
+    request_body = OrgBody,
+    responses((status = 200, body = Org)),
+    extensions(("x-error-codes" = json!(["invalid_input", "unauthenticated", "forbidden", "conflict"])))
+)]
 async fn put_org(
     State(state): State<AppState>,
     caller: Caller,
@@ -155,9 +180,27 @@ async fn put_org(
     Ok(Json(views::org(&org, atlas.territory())))
 }
 
-/// `GET /api/v1/disputes`: mediators see the cases of their organisations
-/// (`?mine=true`: the cases they are on), parties their own cases, the
-/// area's staff summaries of their area. `status`, `risk=true`, `limit`, `offset`.
+/// The dispute cases the caller may list
+///
+/// Mediators see the cases of their organisations (`mine=true`: the cases
+/// they are on), parties their own cases, the area's staff summaries of
+/// their area.
+#[utoipa::path(
+    get,
+    path = "/api/v1/disputes",
+    tag = "mediation",
+    params(
+        ("status" = Option<DisputeStatus>, Query, description = "Only this status"),
+        ("risk" = Option<bool>, Query, description = "`true`: only flagged cases"),
+        ("unassigned" = Option<bool>, Query, description = "`true`: only cases without a mediator"),
+        ("follow_up_due" = Option<bool>, Query, description = "`true`: only agreements whose follow-up is due"),
+        ("mine" = Option<bool>, Query, description = "`true` (mediators): only the cases you are on"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Default 50"),
+        ("offset" = Option<i64>, Query, minimum = 0),
+    ),
+    responses((status = 200, body = DisputeList)),
+    extensions(("x-error-codes" = json!(["invalid_input", "unauthenticated", "forbidden"])))
+)]
 async fn list(State(state): State<AppState>, caller: Caller, q: Params) -> ApiResult<Json<Value>> {
     let items = list_for(&state, &caller, &q).await?;
     Ok(Json(json!({ "disputes": items })))
@@ -225,7 +268,17 @@ pub(crate) async fn list_for(
     Ok(items)
 }
 
-/// `GET /api/v1/disputes/{id}`.
+/// One case as the caller may see it: the record, a party's progress or a summary
+///
+/// A case the caller may not know of is `not_found`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/disputes/{id}",
+    tag = "mediation",
+    params(("id" = i64, Path, description = "The case's id")),
+    responses((status = 200, body = DisputeView)),
+    extensions(("x-error-codes" = json!(["unauthenticated", "not_found"])))
+)]
 async fn detail(
     State(state): State<AppState>,
     caller: Caller,
@@ -255,7 +308,15 @@ pub(crate) async fn view_for(state: &AppState, caller: &Caller, id: i64) -> ApiR
     })
 }
 
-/// `POST /api/v1/disputes/{id}/reveal`: the parties unmasked, audited.
+/// The parties unmasked (the holder's mediators; audited)
+#[utoipa::path(
+    post,
+    path = "/api/v1/disputes/{id}/reveal",
+    tag = "mediation",
+    params(("id" = i64, Path, description = "The case's id")),
+    responses((status = 200, body = RevealedParties)),
+    extensions(("x-error-codes" = json!(["unauthenticated", "forbidden", "not_found"])))
+)]
 async fn reveal(
     State(state): State<AppState>,
     caller: Caller,
@@ -282,7 +343,24 @@ async fn reveal(
     ))
 }
 
-/// `GET /api/v1/mediation/measures?unit=&group_by=&since=&until=` (µs bounds on receipt).
+/// Mediation measures of an area, optionally grouped
+///
+/// Received, mediated, agreements, success and performance rates,
+/// confirmations, referrals, days to settle; `since`/`until` bound the
+/// receipt time (µs since the epoch).
+#[utoipa::path(
+    get,
+    path = "/api/v1/mediation/measures",
+    tag = "mediation",
+    params(
+        ("unit" = Option<String>, Query, description = "The area (default the caller's unit)"),
+        ("group_by" = Option<String>, Query, pattern = "^(district|street|community|org|mediator|type|month)$", description = "district, street, community, org, mediator, type or month"),
+        ("since" = Option<i64>, Query, minimum = 0, description = "µs since the epoch"),
+        ("until" = Option<i64>, Query, minimum = 0, description = "µs since the epoch"),
+    ),
+    responses((status = 200, body = MediationMeasures)),
+    extensions(("x-error-codes" = json!(["invalid_input", "unauthenticated", "forbidden"])))
+)]
 async fn measures(
     State(state): State<AppState>,
     caller: Caller,

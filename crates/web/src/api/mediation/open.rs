@@ -17,19 +17,27 @@ use grassroots_core::territory::{Located, Unit};
 use grassroots_store::{DisputeEntry, StoredDispute};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use crate::api::appeals::intake::levels;
 use crate::api::extract::Body;
+use crate::api::openapi::schema::{
+    DisputeSourceName, DisputeSummary, DisputeTypeName, PartyKindName, SideName,
+};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::ops::mediation::{Placement, org_level, settle_risk};
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = DisputePartyIn)]
 pub struct PartyBody {
+    #[schema(value_type = SideName)]
     side: String,
+    /// `person` (default) or `organisation`.
     #[serde(default)]
+    #[schema(value_type = Option<PartyKindName>)]
     kind: Option<String>,
     name: String,
     #[serde(default)]
@@ -38,14 +46,21 @@ pub struct PartyBody {
     address: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A new case: where (a point, or the unit of a walk-in), what, who.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = DisputeOpen)]
 pub struct OpenBody {
+    #[schema(value_type = DisputeTypeName)]
     dispute_type: String,
+    /// Staff say how the case came (default `walk_in`); a resident's is
+    /// always `resident_request`.
     #[serde(default)]
+    #[schema(value_type = Option<DisputeSourceName>)]
     source: Option<String>,
     facts: String,
     claims: String,
+    /// The amount in dispute, in fen (0.01 yuan).
     #[serde(default)]
     amount_fen: Option<i64>,
     #[serde(default)]
@@ -81,6 +96,18 @@ fn field_errors(errors: Vec<FieldError>) -> ApiError {
     err
 }
 
+/// Open a dispute case (residents for themselves, staff for a walk-in)
+///
+/// The location decides the area; the organisation at the lowest capable
+/// level takes it. A resident must name themselves as the applicant.
+#[utoipa::path(
+    post,
+    path = "/api/v1/disputes",
+    tag = "mediation",
+    request_body = OpenBody,
+    responses((status = 201, body = DisputeSummary)),
+    extensions(("x-error-codes" = json!(["invalid_input", "outside_territory", "unauthenticated", "forbidden", "conflict", "rate_limited"])))
+)]
 pub async fn open(
     State(state): State<AppState>,
     caller: Caller,

@@ -11,16 +11,21 @@ use grassroots_core::mediation::{
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use super::{Sight, load};
 use crate::api::extract::{Body, parse_id};
+use crate::api::openapi::schema::{
+    AgreementIn, PerformanceName, ReferralChannelName, RiskReasonName, RulingName, StepDone,
+};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::ops::mediation::{case_actor, check_mediators, may, step_in};
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+#[schema(as = DisputeStepAction)]
 pub enum StepBody {
     Consent {
         party: usize,
@@ -49,6 +54,7 @@ pub enum StepBody {
         parties_agree: bool,
     },
     Agreement {
+        #[schema(value_type = AgreementIn)]
         agreement: Agreement,
     },
     NoAgreement {
@@ -59,11 +65,13 @@ pub enum StepBody {
     },
     CourtAccepted,
     CourtRuling {
+        #[schema(value_type = RulingName)]
         ruling: Ruling,
         #[serde(default)]
         note: Option<String>,
     },
     FollowUp {
+        #[schema(value_type = PerformanceName)]
         performance: Performance,
         note: String,
     },
@@ -71,6 +79,7 @@ pub enum StepBody {
         reason: String,
     },
     Refer {
+        #[schema(value_type = ReferralChannelName)]
         channel: Channel,
         to: String,
         reason: String,
@@ -91,6 +100,7 @@ pub enum StepBody {
     },
     Escalate,
     FlagRisk {
+        #[schema(value_type = Vec<RiskReasonName>)]
         reasons: Vec<RiskReason>,
         note: String,
     },
@@ -99,7 +109,9 @@ pub enum StepBody {
     },
 }
 
-#[derive(Debug, Deserialize)]
+/// One workflow step, named by `action`, with the version last seen.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = DisputeStep)]
 pub struct StepRequest {
     #[serde(flatten)]
     body: StepBody,
@@ -173,6 +185,19 @@ fn command(b: StepBody, now: i64) -> Command {
     }
 }
 
+/// Take a workflow step on a case (its mediators, the level above, a party)
+///
+/// The caller's part in the case and the workflow decide; a refused step
+/// changes nothing.
+#[utoipa::path(
+    post,
+    path = "/api/v1/disputes/{id}/steps",
+    tag = "mediation",
+    params(("id" = i64, Path, description = "The case's id")),
+    request_body = StepRequest,
+    responses((status = 200, body = StepDone)),
+    extensions(("x-error-codes" = json!(["invalid_input", "unauthenticated", "forbidden", "not_found", "conflict"])))
+)]
 pub async fn step(
     State(state): State<AppState>,
     caller: Caller,

@@ -1,10 +1,15 @@
-//! The administrator's pages: an index with the territory, the category
-//! taxonomy with its time limits and the holiday calendar (read-only), the
+//! The administrator's pages: an index summing up the territory, the
+//! category taxonomy with its time limits and the holiday calendar; the
+//! territory on a map with its import and retirement (`territory`); the
+//! taxonomy, a category's handling and the calendar by year (`rules`); the
 //! accounts (list, create, change role, disable), and the Open311 client
 //! keys (issue, shown once; revoke). Each change goes through the same
-//! operation (`ops::users`, `ops::open311_clients`) as the JSON endpoint of
-//! the same change, so the audit trail records the page's changes exactly
-//! as the API's.
+//! operation (`ops::users`, `ops::open311_clients`, `ops::territory`,
+//! `ops::rules`) as the JSON endpoint of the same change, so the audit trail
+//! records the page's changes exactly as the API's.
+
+mod rules;
+mod territory;
 
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -13,7 +18,6 @@ use axum::routing::{get, post};
 use grassroots_core::ErrorCode;
 use grassroots_core::accounts::{Actor, Role, Scope};
 use grassroots_core::appeals::calendar::local_date;
-use grassroots_core::appeals::category::ReplyLimit;
 use grassroots_core::authz::Action;
 use grassroots_core::territory::Level;
 use jiff::Timestamp;
@@ -32,18 +36,46 @@ use crate::state::{AppState, TAXONOMY_KEY};
 
 /// This module's templates (name, source), registered with the others.
 pub(super) const TEMPLATES: &[(&str, &str)] = &[
-    ("admin.html", include_str!("../../templates/admin.html")),
+    ("admin.html", include_str!("../../../templates/admin.html")),
     (
         "admin_users.html",
-        include_str!("../../templates/admin_users.html"),
+        include_str!("../../../templates/admin_users.html"),
     ),
     (
         "admin_user.html",
-        include_str!("../../templates/admin_user.html"),
+        include_str!("../../../templates/admin_user.html"),
     ),
     (
         "admin_open311.html",
-        include_str!("../../templates/admin_open311.html"),
+        include_str!("../../../templates/admin_open311.html"),
+    ),
+    (
+        "admin_territory.html",
+        include_str!("../../../templates/admin_territory.html"),
+    ),
+    (
+        "admin_territory_import.html",
+        include_str!("../../../templates/admin_territory_import.html"),
+    ),
+    (
+        "admin_territory_retire.html",
+        include_str!("../../../templates/admin_territory_retire.html"),
+    ),
+    (
+        "admin_taxonomy.html",
+        include_str!("../../../templates/admin_taxonomy.html"),
+    ),
+    (
+        "admin_category.html",
+        include_str!("../../../templates/admin_category.html"),
+    ),
+    (
+        "admin_calendar.html",
+        include_str!("../../../templates/admin_calendar.html"),
+    ),
+    (
+        "admin_calendar_year.html",
+        include_str!("../../../templates/admin_calendar_year.html"),
     ),
 ];
 
@@ -60,6 +92,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users/{id}/enable", post(enable))
         .route("/admin/open311", get(open311).post(issue_key))
         .route("/admin/open311/{id}/revoke", post(revoke_key))
+        .merge(territory::routes())
+        .merge(rules::routes())
 }
 
 /// Every admin page: a signed-in actor with city-wide authority to manage
@@ -162,14 +196,7 @@ async fn index(State(state): State<AppState>, ui: Ui) -> UiResult {
 
     let taxonomy = state.taxonomy();
     let limit_text = |limit: grassroots_core::appeals::category::TimeLimit| -> Value {
-        let (key, n) = match limit.reply {
-            ReplyLimit::Hours(h) => ("admin-reply-hours", h),
-            ReplyLimit::WorkingDays(d) => ("admin-reply-workdays", d),
-        };
-        json!({
-            "sign": catalogue().message(lang, "admin-sign-minutes", &[("n", &limit.sign_minutes.to_string())]),
-            "reply": catalogue().message(lang, key, &[("n", &n.to_string())]),
-        })
+        rules::limit_text(lang, &limit)
     };
     let classes: Vec<Value> = grassroots_core::appeals::category::LimitClass::ALL
         .iter()
@@ -749,6 +776,88 @@ mod tests {
                 .iter()
                 .map(|d| format!("admin-done-{d}")),
         );
+        {
+            use grassroots_core::territory::import::problem as p;
+            keys.extend(
+                [
+                    p::MALFORMED,
+                    p::UNKNOWN_FIELD,
+                    p::MISSING_FIELD,
+                    p::BAD_VALUE,
+                    p::INVALID_CODE,
+                    p::BAD_LEVEL,
+                    p::DUPLICATE_CODE,
+                    p::BAD_GEOMETRY_TYPE,
+                    p::SWAPPED_COORDINATES,
+                    p::OUT_OF_RANGE,
+                    p::INVALID_POLYGON,
+                    p::SELF_INTERSECTING,
+                    p::UNKNOWN_PARENT,
+                    p::LEVEL_NOT_BELOW_PARENT,
+                    p::NOT_WITHIN_PARENT,
+                    p::INVALID_HIERARCHY,
+                ]
+                .iter()
+                .map(|k| format!("admin-import-problem-{k}")),
+            );
+        }
+        keys.extend(
+            [
+                "code",
+                "name",
+                "name_en",
+                "level",
+                "parent_code",
+                "label",
+                "households",
+            ]
+            .iter()
+            .map(|f| format!("admin-import-field-{f}")),
+        );
+        keys.extend(
+            [
+                "malformed",
+                "year_out_of_range",
+                "missing_source",
+                "empty_name",
+                "bad_date",
+                "outside_year",
+                "reversed_span",
+                "span_too_long",
+                "overlapping_holidays",
+                "duplicate_workday",
+                "holiday_and_workday",
+                "workday_not_weekend",
+                "duplicate_year",
+                "other_year",
+            ]
+            .iter()
+            .map(|k| format!("admin-cal-{k}")),
+        );
+        keys.extend(
+            [
+                "malformed",
+                "bad_code",
+                "duplicate_group",
+                "duplicate_category",
+                "empty_name",
+                "unknown_group",
+                "empty_group",
+                "no_departments",
+                "unknown_department",
+                "duplicate_department",
+                "empty_keyword",
+                "bad_limit",
+            ]
+            .iter()
+            .map(|k| format!("admin-tax-{k}")),
+        );
+        keys.extend(
+            ["holiday", "adjusted", "weekend", "workday"].map(|k| format!("admin-day-{k}")),
+        );
+        keys.extend((1..=7).map(|d| format!("admin-weekday-{d}")));
+        keys.extend((1..=7).map(|d| format!("admin-weekday-short-{d}")));
+        keys.extend((1..=12).map(|m| format!("admin-month-{m}")));
         for field in [
             "username",
             "display_name",
