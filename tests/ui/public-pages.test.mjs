@@ -85,6 +85,18 @@ describe('public pages on a phone', () => {
     assert.equal(await page.inputValue('input[name=next]'), '/inbox');
   });
 
+  it('the API reference is served by the binary, readable on a phone', async () => {
+    const resp = await page.goto('/api/docs');
+    assert.equal(resp.status(), 200);
+    await h.checkPage(page, 'api-docs');
+    await assertNoSideScroll(page, 'api-docs (phone)');
+    const text = await page.locator('main').innerText();
+    assert.match(text, /\/api\/v1\/questions/);
+    assert.match(text, /\/api\/v1\/appeals/);
+    const doc = await (await page.request.get('/api/openapi.json')).json();
+    assert.match(doc.openapi, /^3\./);
+  });
+
   it('no request left the server origin; no console errors or CSP violations', () => {
     assert.ok(h.requests.length > 5, `only ${h.requests.length} requests were recorded`);
     const offsite = h.requests.filter((u) => !u.startsWith('data:') && new URL(u).origin !== ORIGIN);

@@ -736,7 +736,10 @@ async fn import_is_all_or_nothing_and_updates_lookup(url: String) {
         (StatusCode::BAD_REQUEST, Some("import_rejected"))
     );
 
-    let (status, body) = send(fc(vec![good]), Some(admin)).await;
+    // Real boundary files run to megabytes: 3 MB goes through (axum's default is 2 MB).
+    let mut big = good;
+    big["properties"]["note"] = json!("界".repeat(1024 * 1024));
+    let (status, body) = send(fc(vec![big]), Some(admin)).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["imported"], 1);
     let r = env

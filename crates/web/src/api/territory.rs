@@ -26,7 +26,12 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/territory/units/{code}/retire", post(retire_unit))
         .route("/api/v1/territory/tree", get(tree))
         .route("/api/v1/territory/lookup", get(lookup))
-        .route("/api/v1/territory/import", post(import))
+        .route(
+            "/api/v1/territory/import",
+            post(import).layer(axum::extract::DefaultBodyLimit::max(
+                ops::territory::IMPORT_BODY_LIMIT,
+            )),
+        )
 }
 
 fn brief(u: &Unit) -> Value {

@@ -15,6 +15,10 @@ pub struct ImportReport {
     pub codes: Vec<String>,
 }
 
+/// The largest territory file taken over HTTP, by the API and the admin page
+/// alike (a city's grid polygons run to megabytes; bigger: `grassroots import`).
+pub const IMPORT_BODY_LIMIT: usize = 32 * 1024 * 1024;
+
 /// Parse, validate against the stored territory, and insert, all or nothing.
 /// `progress(done, total)` is called while inserting.
 pub async fn import_geojson(

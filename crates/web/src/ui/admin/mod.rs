@@ -8,6 +8,7 @@
 //! `ops::rules`) as the JSON endpoint of the same change, so the audit trail
 //! records the page's changes exactly as the API's.
 
+mod calendar;
 mod rules;
 mod territory;
 
@@ -94,6 +95,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/open311/{id}/revoke", post(revoke_key))
         .merge(territory::routes())
         .merge(rules::routes())
+        .merge(calendar::routes())
 }
 
 /// Every admin page: a signed-in actor with city-wide authority to manage

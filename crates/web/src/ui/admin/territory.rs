@@ -27,8 +27,7 @@ use crate::i18n::{Lang, catalogue};
 use crate::ops::territory as ops;
 use crate::state::AppState;
 
-/// The largest file the page takes (bigger territories: `grassroots import`).
-pub(super) const IMPORT_BODY_LIMIT: usize = 32 * 1024 * 1024;
+use ops::IMPORT_BODY_LIMIT;
 
 /// The most codes a dry run lists.
 const LISTED_CODES: usize = 200;
