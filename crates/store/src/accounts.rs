@@ -543,6 +543,19 @@ impl Tx {
         self.put_setting_as(ctx, "setting.put", key, value).await
     }
 
+    /// A setting read inside this transaction, for a compare-and-set: its
+    /// row locked on PostgreSQL; SQLite's write lock is held already.
+    pub async fn setting(&mut self, key: &str) -> Result<Option<String>> {
+        let sql = format!(
+            "SELECT value FROM settings WHERE key = $1{}",
+            self.backend.for_update()
+        );
+        Ok(sqlx::query_scalar(&sql)
+            .bind(key)
+            .fetch_optional(&mut *self.inner)
+            .await?)
+    }
+
     /// A setting with its own audit action (e.g. `taxonomy.update`).
     pub async fn put_setting_as(
         &mut self,

@@ -8,6 +8,7 @@
 //! this server (others pick it up with the territory). It applies to new
 //! cases only: an appeal keeps the limits and deadlines fixed at its intake.
 
+use grassroots_core::ErrorCode;
 use grassroots_core::appeals::{CalendarError, HolidayCalendar, Taxonomy, YearSchedule};
 use grassroots_core::authz::Action;
 
@@ -46,17 +47,39 @@ pub async fn latest_taxonomy(state: &AppState) -> ApiResult<std::sync::Arc<Taxon
 /// Replace the taxonomy with `taxonomy` (already checked whole by the
 /// domain): city-wide admins only; stored canonical, audited
 /// `taxonomy.update` in the same transaction, then in force on this server.
+///
+/// `based_on`: the taxonomy an edit was applied to (a page changing one
+/// category or the class limits). If another change was saved since, the
+/// edit is refused with `conflict` rather than silently undoing it; a whole
+/// replacement (the API's PUT) passes `None`.
 pub async fn save_taxonomy(
     state: &AppState,
     caller: &Caller,
     taxonomy: &Taxonomy,
     reason: Option<String>,
+    based_on: Option<&Taxonomy>,
 ) -> ApiResult<()> {
     require_city_wide(state, caller, Action::ManageAppealRules)?;
     // Store the checked form: what is read back is exactly what is in force.
     let canonical = serde_json::to_string(taxonomy).map_err(ApiError::internal)?;
     let ctx = caller.ctx(state).with_reason(reason);
     let mut tx = state.store.write().await?;
+    if let Some(base) = based_on {
+        let stored = tx.setting(TAXONOMY_KEY).await?;
+        // What is in force now, read as every server reads it.
+        let current = stored
+            .as_deref()
+            .and_then(|t| Taxonomy::parse(t).ok())
+            .unwrap_or_else(Taxonomy::builtin);
+        let same = serde_json::to_value(&current).map_err(ApiError::internal)?
+            == serde_json::to_value(base).map_err(ApiError::internal)?;
+        if !same {
+            return Err(ApiError::with_detail(
+                ErrorCode::Conflict,
+                "the taxonomy was changed by someone else meanwhile; nothing was saved — reload and make the change again",
+            ));
+        }
+    }
     tx.put_setting_as(&ctx, TAXONOMY_UPDATE, TAXONOMY_KEY, &canonical)
         .await?;
     tx.commit().await?;

@@ -632,19 +632,20 @@ async fn admins_edit_rules_that_apply_to_new_cases_only(url: String) {
         .await
         .unwrap();
     let mut tx = env.store.write().await.unwrap();
-    tx.create_user(
-        &Ctx::system(env.state.now_micros()),
-        &NewUser {
-            username: "admin".into(),
-            display_name: "管理员".into(),
-            role: Role::Admin,
-            scope: Scope::Unit("C".into()),
-            phone: None,
-        },
-        Some(&hash),
-    )
-    .await
-    .unwrap();
+    let admin_id = tx
+        .create_user(
+            &Ctx::system(env.state.now_micros()),
+            &NewUser {
+                username: "admin".into(),
+                display_name: "管理员".into(),
+                role: Role::Admin,
+                scope: Scope::Unit("C".into()),
+                phone: None,
+            },
+            Some(&hash),
+        )
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let admin = env.login("admin").await;
     let hotline = env.login("hotline").await;
@@ -691,6 +692,35 @@ async fn admins_edit_rules_that_apply_to_new_cases_only(url: String) {
         .get(&format!("/api/v1/appeals/{}", before["id"]), Some(&grid))
         .await;
     assert_eq!(old.body["due"]["reply_by"], "2026-12-03T00:00:00+08:00");
+
+    // An edit applied to the taxonomy as it was before that change (two
+    // admins at once) is refused, not saved over it.
+    let caller = grassroots_web::auth::Caller {
+        actor: Some(grassroots_core::accounts::Actor {
+            user_id: admin_id,
+            username: "admin".into(),
+            role: Role::Admin,
+            scope: Scope::Unit("C".into()),
+        }),
+        lang: grassroots_web::i18n::Lang::default(),
+        request_id: None,
+        session_secret: None,
+    };
+    let stale = grassroots_core::appeals::Taxonomy::builtin();
+    let e =
+        grassroots_web::ops::rules::save_taxonomy(&env.state, &caller, &stale, None, Some(&stale))
+            .await
+            .unwrap_err();
+    assert_eq!(e.code, grassroots_core::ErrorCode::Conflict);
+    let in_force = grassroots_web::ops::rules::latest_taxonomy(&env.state)
+        .await
+        .unwrap();
+    assert_eq!(
+        in_force.get("urban.sanitation").unwrap().limit,
+        grassroots_core::appeals::category::LimitClass::Utility,
+        "the change saved first stands"
+    );
+    // (Applied to the latest, the pages' edits go through: tests/ui_admin.rs.)
 
     // A broken taxonomy is refused whole, with the reason.
     let mut broken = taxonomy.clone();

@@ -52,7 +52,7 @@ pub async fn put_taxonomy(
     let text = body.to_string();
     let taxonomy = Taxonomy::parse(&text)
         .map_err(|e| ApiError::invalid("taxonomy", format!("{}: {e}", e.problem())))?;
-    rules::save_taxonomy(&state, &caller, &taxonomy, None).await?;
+    rules::save_taxonomy(&state, &caller, &taxonomy, None, None).await?;
     Ok(Json(json!({
         "source": "custom",
         "categories": taxonomy.categories().len(),

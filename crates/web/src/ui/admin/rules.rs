@@ -248,7 +248,8 @@ async fn save_limits(State(state): State<AppState>, ui: Ui, Form(f): Form<Fields
         );
         match checked {
             Ok(taxonomy) => {
-                ops::save_taxonomy(&state, &ui.caller, &taxonomy, reason).await?;
+                ops::save_taxonomy(&state, &ui.caller, &taxonomy, reason, Some(latest.as_ref()))
+                    .await?;
                 return ui.redirect("/admin/taxonomy?saved=limits");
             }
             Err(TaxonomyError::BadLimit { class, .. }) => {
@@ -462,7 +463,8 @@ async fn save_category(
             .collect();
         match Taxonomy::new(latest.groups().to_vec(), categories, *latest.limits()) {
             Ok(taxonomy) => {
-                ops::save_taxonomy(&state, &ui.caller, &taxonomy, reason).await?;
+                ops::save_taxonomy(&state, &ui.caller, &taxonomy, reason, Some(latest.as_ref()))
+                    .await?;
                 return ui.redirect(&format!(
                     "/admin/taxonomy/{}?saved=1",
                     super::super::csrf::encode_component(&code)
